@@ -1,0 +1,530 @@
+"""The sync wire format: frozen dataclasses and pure encode/decode functions, no I/O.
+
+Every MQTT payload of the protocol is one *envelope*:
+
+    offset size  field
+    0      2     magic b"CE"
+    2      1     format version (FORMAT_VERSION)
+    3      1     kind (KIND_* below)
+    4      1     codec: 0 = raw, 1 = zlib
+    5      1     reserved, 0
+    6      4     decompressed body length (big-endian)
+    10     4     CRC-32 of the body as it is on the wire (big-endian)
+    14     …     body: one UTF-8 JSON object, compressed by the codec
+
+`decode` checks, in this order: the wire size limit, magic, version, kind, codec, the CRC, the
+declared length against the decompressed limit, then decompresses *incrementally*, never producing
+more than the limit (a zip bomb costs at most `max_raw` bytes), then parses and validates the
+object's schema. Anything wrong raises `WireError` with a reason fit for a quarantine row.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import struct
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Union
+
+from .errors import WireError
+
+MAGIC = b"CE"
+FORMAT_VERSION = 1
+HEADER = struct.Struct(">2sBBBBII")
+
+CODEC_RAW = 0
+CODEC_ZLIB = 1
+ZLIB_LEVEL = 6
+
+KIND_BATCH = 1
+KIND_ACK = 2
+KIND_HELLO = 3
+KIND_DOWN = 4
+KIND_DOCUMENT = 5
+KIND_HEARTBEAT = 6
+KIND_DOWN_ACK = 7
+KIND_NAMES = {KIND_BATCH: "batch", KIND_ACK: "ack", KIND_HELLO: "hello", KIND_DOWN: "down",
+              KIND_DOCUMENT: "document", KIND_HEARTBEAT: "heartbeat", KIND_DOWN_ACK: "down-ack"}
+
+#: Largest payload accepted on the wire (compressed), and largest body after decompression.
+MAX_WIRE_BYTES = 2_000_000
+MAX_RAW_BYTES = 8_000_000
+#: Bodies smaller than this are sent uncompressed (compression would not pay).
+COMPRESS_MIN_BYTES = 256
+
+SYNCED_TABLES = ("dossiers", "dossier_history", "tickets", "form_submissions")
+DOCUMENT_KINDS = ("catalogue", "calendar", "forms")
+DOWN_TYPES = ("decision", "hand_over", "resume", "config")
+MAX_SEQ = 2**63 - 1
+
+_COMMUNE_RE = re.compile(r"^[0-9]{1,10}$")
+_TOKEN_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:-]{0,79}$")
+
+
+# --------------------------------------------------------------------------- messages
+
+@dataclass(frozen=True)
+class Row:
+    """One outbox row: `payload` is the record as compact JSON text with sorted keys."""
+    seq: int
+    tbl: str
+    id: str
+    version: int
+    hlc: int
+    payload: str
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Outbox rows of one device, covering every seq in [first_seq, last_seq] (gaps have no row)."""
+    commune: str
+    device: str
+    first_seq: int
+    last_seq: int
+    rows: tuple[Row, ...]
+
+
+@dataclass(frozen=True)
+class Ack:
+    """Province → edge. `upto`: highest contiguous seq of `device` durably committed.
+
+    With `resume` true the value is authoritative even when lower than what the edge believes
+    (answer to a hello, or a province restored from backup): the edge re-sends from there.
+    """
+    device: str
+    upto: int
+    resume: bool = False
+
+
+@dataclass(frozen=True)
+class Hello:
+    """Edge → province after each connect: where the edge stands."""
+    commune: str
+    device: str
+    acked: int
+    last_seq: int
+    software: str = ""
+
+
+@dataclass(frozen=True)
+class Down:
+    """Province → edge, on the commune's down topic.
+
+    type "decision": body {dossier_id, status, note?, actor?}; "hand_over": body {portal_id, dossier};
+    "resume": body {from_seq}; "config": body {settings}. `device` targets one appliance (or all).
+    """
+    id: str
+    type: str
+    body: dict[str, Any]
+    device: str | None = None
+
+
+@dataclass(frozen=True)
+class DownResult:
+    id: str
+    outcome: str          # "applied" | "refused"
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class DownAck:
+    """Edge → province: what became of down messages."""
+    commune: str
+    device: str
+    results: tuple[DownResult, ...]
+
+
+@dataclass(frozen=True)
+class Document:
+    """Province → all: a retained, versioned catalogue, calendar or forms document."""
+    kind: str
+    version: int
+    doc: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Heartbeat:
+    """Edge → province, retained on the health topic; `online` false is the Last Will."""
+    commune: str
+    device: str
+    online: bool
+    at: str = ""
+    backlog: int = 0
+    oldest_pending_age_s: float | None = None
+    last_acked_seq: int = 0
+    free_disk_mb: int | None = None
+    hlc: int = 0
+    clock: str = ""
+    software: str = ""
+    catalogue_version: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Message = Union[Batch, Ack, Hello, Down, DownAck, Document, Heartbeat]
+
+
+# --------------------------------------------------------------------------- envelope
+
+def _envelope(kind: int, body: bytes, compress: bool | None = None) -> bytes:
+    if len(body) > MAX_RAW_BYTES:
+        raise WireError(f"{KIND_NAMES[kind]}: body of {len(body)} bytes exceeds {MAX_RAW_BYTES}")
+    if compress is None:
+        compress = len(body) >= COMPRESS_MIN_BYTES
+    codec = CODEC_ZLIB if compress else CODEC_RAW
+    wire = zlib.compress(body, ZLIB_LEVEL) if compress else body
+    out = HEADER.pack(MAGIC, FORMAT_VERSION, kind, codec, 0, len(body), zlib.crc32(wire)) + wire
+    if len(out) > MAX_WIRE_BYTES:
+        raise WireError(f"{KIND_NAMES[kind]}: {len(out)} bytes on the wire exceeds {MAX_WIRE_BYTES}")
+    return out
+
+
+def _dumps(obj: Any) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
+
+
+def canonical(obj: Any) -> str:
+    """Compact JSON with sorted keys: the text whose digest identifies a record version."""
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def open_envelope(data: bytes, *, max_wire: int = MAX_WIRE_BYTES,
+                  max_raw: int = MAX_RAW_BYTES) -> tuple[int, bytes]:
+    """Check and open an envelope. Returns (kind, body). Raises WireError with the reason."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise WireError("payload is not bytes")
+    data = bytes(data)
+    if len(data) > max_wire:
+        raise WireError(f"payload of {len(data)} bytes exceeds the limit of {max_wire}")
+    if len(data) < HEADER.size:
+        raise WireError(f"payload of {len(data)} bytes is shorter than the {HEADER.size}-byte header")
+    magic, version, kind, codec, reserved, raw_len, crc = HEADER.unpack_from(data)
+    if magic != MAGIC:
+        raise WireError(f"bad magic {magic!r}: not a commune-edge sync message")
+    if version != FORMAT_VERSION:
+        raise WireError(f"unsupported format version {version} (this side speaks {FORMAT_VERSION})")
+    if kind not in KIND_NAMES:
+        raise WireError(f"unknown message kind {kind}")
+    if reserved:
+        raise WireError(f"reserved header byte is {reserved}, expected 0")
+    body = data[HEADER.size:]
+    if zlib.crc32(body) != crc:
+        raise WireError("checksum mismatch: payload corrupted or truncated")
+    if raw_len > max_raw:
+        raise WireError(f"declared body of {raw_len} bytes exceeds the limit of {max_raw}")
+    if codec == CODEC_RAW:
+        raw = body
+    elif codec == CODEC_ZLIB:
+        raw = _inflate(body, max_raw)
+    else:
+        raise WireError(f"unknown codec {codec}")
+    if len(raw) != raw_len:
+        raise WireError(f"body is {len(raw)} bytes but the header declares {raw_len}")
+    return kind, raw
+
+
+def _inflate(body: bytes, max_raw: int) -> bytes:
+    """Decompress without ever holding more than max_raw + 1 bytes of output."""
+    d = zlib.decompressobj()
+    try:
+        out = d.decompress(body, max_raw + 1)
+    except zlib.error as e:
+        raise WireError(f"body does not decompress: {e}") from None
+    if len(out) > max_raw or d.unconsumed_tail:
+        raise WireError(f"body decompresses to more than the limit of {max_raw} bytes")
+    if not d.eof:
+        raise WireError("compressed body is truncated")
+    if d.unused_data:
+        raise WireError("trailing bytes after the compressed body")
+    return out
+
+
+def _parse(kind: int, raw: bytes) -> dict[str, Any]:
+    try:
+        obj = json.loads(raw)
+    except (ValueError, RecursionError) as e:
+        raise WireError(f"{KIND_NAMES[kind]}: body is not valid UTF-8 JSON: {str(e)[:120]}") from None
+    if not isinstance(obj, dict):
+        raise WireError(f"{KIND_NAMES[kind]}: body must be a JSON object, got {type(obj).__name__}")
+    return obj
+
+
+# --------------------------------------------------------------------------- field checks
+
+def _where(kind: str, key: str) -> str:
+    return f"{kind}: field {key!r}"
+
+
+def _int(obj: dict, kind: str, key: str, lo: int = 0, hi: int = MAX_SEQ, default: Any = ...) -> int:
+    if key not in obj:
+        if default is not ...:
+            return default
+        raise WireError(f"{_where(kind, key)} is missing")
+    v = obj[key]
+    if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+        raise WireError(f"{_where(kind, key)} must be an integer from {lo} to {hi}, got {_short(v)}")
+    return v
+
+
+def _str(obj: dict, kind: str, key: str, pattern: re.Pattern | None = None, default: Any = ...,
+         maxlen: int = 10_000) -> str:
+    if key not in obj or obj[key] is None:
+        if default is not ...:
+            return default
+        raise WireError(f"{_where(kind, key)} is missing")
+    v = obj[key]
+    if not isinstance(v, str) or len(v) > maxlen:
+        raise WireError(f"{_where(kind, key)} must be a text of at most {maxlen} characters, got {_short(v)}")
+    if pattern is not None and not pattern.match(v):
+        raise WireError(f"{_where(kind, key)} has an invalid value {_short(v)}")
+    return v
+
+
+def _bool(obj: dict, kind: str, key: str, default: Any = ...) -> bool:
+    if key not in obj:
+        if default is not ...:
+            return default
+        raise WireError(f"{_where(kind, key)} is missing")
+    if not isinstance(obj[key], bool):
+        raise WireError(f"{_where(kind, key)} must be true or false, got {_short(obj[key])}")
+    return obj[key]
+
+
+def _obj(obj: dict, kind: str, key: str, default: Any = ...) -> dict:
+    if key not in obj:
+        if default is not ...:
+            return default
+        raise WireError(f"{_where(kind, key)} is missing")
+    if not isinstance(obj[key], dict):
+        raise WireError(f"{_where(kind, key)} must be an object, got {_short(obj[key])}")
+    return obj[key]
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def check_commune(code: str) -> str:
+    """A commune code as used in topics: 1–10 digits. Raises WireError."""
+    if not isinstance(code, str) or not _COMMUNE_RE.match(code):
+        raise WireError(f"invalid commune code {_short(code)}: expected 1-10 digits")
+    return code
+
+
+# --------------------------------------------------------------------------- batches
+
+def encode_batch(batch: Batch) -> bytes:
+    """Encode a batch. Row payloads are spliced in as JSON text (they must be JSON objects)."""
+    if not batch.rows:
+        raise WireError("batch: no rows")
+    head = _dumps({"commune": batch.commune, "device": batch.device, "first_seq": batch.first_seq,
+                   "last_seq": batch.last_seq})
+    parts = []
+    for r in batch.rows:
+        parts.append('{"hlc":%d,"id":%s,"payload":%s,"seq":%d,"tbl":%s,"version":%d}' % (
+            r.hlc, json.dumps(r.id), r.payload, r.seq, json.dumps(r.tbl), r.version))
+    body = head[:-1] + b',"rows":[' + ",".join(parts).encode() + b"]}"
+    return _envelope(KIND_BATCH, body, compress=True)
+
+
+def encode_batch_rows(commune: str, device: str, first_seq: int, rows: Iterable[Any]) -> bytes:
+    """Encode outbox rows (anything with seq, tbl, record_id, version, hlc, payload) as one batch."""
+    rows = list(rows)
+    return encode_batch(Batch(commune, device, first_seq, rows[-1].seq, tuple(
+        Row(r.seq, r.tbl, r.record_id, r.version, r.hlc, r.payload) for r in rows)))
+
+
+def _batch(obj: dict) -> Batch:
+    k = "batch"
+    commune = _str(obj, k, "commune", _COMMUNE_RE)
+    device = _str(obj, k, "device", _TOKEN_RE)
+    first = _int(obj, k, "first_seq", 1)
+    last = _int(obj, k, "last_seq", first)
+    rows_in = obj.get("rows")
+    if not isinstance(rows_in, list) or not rows_in:
+        raise WireError(f"{_where(k, 'rows')} must be a non-empty list")
+    rows = []
+    prev = first - 1
+    for i, r in enumerate(rows_in):
+        where = f"batch: rows[{i}]"
+        if not isinstance(r, dict):
+            raise WireError(f"{where} must be an object")
+        seq = _int(r, where, "seq", 1)
+        if seq <= prev or seq > last:
+            raise WireError(f"{where}: seq {seq} out of order or outside {first}..{last}")
+        prev = seq
+        tbl = _str(r, where, "tbl")
+        if tbl not in SYNCED_TABLES:
+            raise WireError(f"{where}: unknown table {_short(tbl)}")
+        rid = _str(r, where, "id", _TOKEN_RE)
+        version = _int(r, where, "version", 1)
+        hlc = _int(r, where, "hlc", 0)
+        payload = _obj(r, where, "payload")
+        if payload.get("id") != rid:
+            raise WireError(f"{where}: payload id {_short(payload.get('id'))} differs from row id {rid!r}")
+        if payload.get("version", version) != version:
+            raise WireError(f"{where}: payload version differs from row version {version}")
+        if payload.get("commune") != commune:
+            raise WireError(f"{where}: payload commune {_short(payload.get('commune'))} "
+                            f"differs from batch commune {commune!r}")
+        rows.append(Row(seq, tbl, rid, version, hlc, canonical(payload)))
+    if prev != last:
+        raise WireError(f"batch: last_seq {last} but the last row has seq {prev}")
+    return Batch(commune, device, first, last, tuple(rows))
+
+
+# --------------------------------------------------------------------------- small messages
+
+def encode(msg: Message) -> bytes:
+    """Encode any protocol message. Raises WireError if it is too large."""
+    if isinstance(msg, Batch):
+        return encode_batch(msg)
+    if isinstance(msg, Ack):
+        return _envelope(KIND_ACK, _dumps({"device": msg.device, "upto": msg.upto, "resume": msg.resume}))
+    if isinstance(msg, Hello):
+        return _envelope(KIND_HELLO, _dumps({"commune": msg.commune, "device": msg.device,
+                                             "acked": msg.acked, "last_seq": msg.last_seq,
+                                             "software": msg.software}))
+    if isinstance(msg, Down):
+        return _envelope(KIND_DOWN, _dumps({"id": msg.id, "type": msg.type, "body": msg.body,
+                                            "device": msg.device}))
+    if isinstance(msg, DownAck):
+        return _envelope(KIND_DOWN_ACK, _dumps({"commune": msg.commune, "device": msg.device, "results": [
+            {"id": r.id, "outcome": r.outcome, "reason": r.reason} for r in msg.results]}))
+    if isinstance(msg, Document):
+        return _envelope(KIND_DOCUMENT, _dumps({"kind": msg.kind, "version": msg.version, "doc": msg.doc}))
+    if isinstance(msg, Heartbeat):
+        d = {k: getattr(msg, k) for k in Heartbeat.__dataclass_fields__}
+        return _envelope(KIND_HEARTBEAT, _dumps(d))
+    raise WireError(f"cannot encode {type(msg).__name__}")
+
+
+def _down(obj: dict) -> Down:
+    k = "down"
+    mid = _str(obj, k, "id", _TOKEN_RE)
+    typ = _str(obj, k, "type")
+    if typ not in DOWN_TYPES:
+        raise WireError(f"down: unknown type {_short(typ)} (known: {', '.join(DOWN_TYPES)})")
+    body = _obj(obj, k, "body")
+    device = _str(obj, k, "device", _TOKEN_RE, default=None)
+    where = f"down {typ}"
+    if typ == "decision":
+        _str(body, where, "dossier_id", _TOKEN_RE)
+        _str(body, where, "status", maxlen=40)
+        _str(body, where, "note", default="")
+        _str(body, where, "actor", default="")
+    elif typ == "hand_over":
+        _str(body, where, "portal_id", _TOKEN_RE)
+        _obj(body, where, "dossier")
+    elif typ == "resume":
+        _int(body, where, "from_seq", 0)
+    elif typ == "config":
+        _obj(body, where, "settings")
+    return Down(mid, typ, body, device)
+
+
+def _down_ack(obj: dict) -> DownAck:
+    k = "down-ack"
+    commune = _str(obj, k, "commune", _COMMUNE_RE)
+    device = _str(obj, k, "device", _TOKEN_RE)
+    results = obj.get("results")
+    if not isinstance(results, list):
+        raise WireError(f"{_where(k, 'results')} must be a list")
+    out = []
+    for i, r in enumerate(results):
+        where = f"down-ack: results[{i}]"
+        if not isinstance(r, dict):
+            raise WireError(f"{where} must be an object")
+        outcome = _str(r, where, "outcome")
+        if outcome not in ("applied", "refused"):
+            raise WireError(f"{where}: outcome must be 'applied' or 'refused'")
+        out.append(DownResult(_str(r, where, "id", _TOKEN_RE), outcome, _str(r, where, "reason", default="")))
+    return DownAck(commune, device, tuple(out))
+
+
+def _document(obj: dict) -> Document:
+    k = "document"
+    kind = _str(obj, k, "kind")
+    if kind not in DOCUMENT_KINDS:
+        raise WireError(f"document: unknown kind {_short(kind)} (known: {', '.join(DOCUMENT_KINDS)})")
+    return Document(kind, _int(obj, k, "version", 1), _obj(obj, k, "doc"))
+
+
+def _heartbeat(obj: dict) -> Heartbeat:
+    k = "heartbeat"
+    age = obj.get("oldest_pending_age_s")
+    if age is not None and (isinstance(age, bool) or not isinstance(age, (int, float))):
+        raise WireError(f"{_where(k, 'oldest_pending_age_s')} must be a number or null")
+    disk = obj.get("free_disk_mb")
+    if disk is not None:
+        disk = _int(obj, k, "free_disk_mb")
+    cat = obj.get("catalogue_version")
+    if cat is not None:
+        cat = _int(obj, k, "catalogue_version")
+    return Heartbeat(
+        commune=_str(obj, k, "commune", _COMMUNE_RE), device=_str(obj, k, "device", _TOKEN_RE),
+        online=_bool(obj, k, "online"), at=_str(obj, k, "at", default="", maxlen=64),
+        backlog=_int(obj, k, "backlog", default=0), oldest_pending_age_s=age,
+        last_acked_seq=_int(obj, k, "last_acked_seq", default=0), free_disk_mb=disk,
+        hlc=_int(obj, k, "hlc", default=0), clock=_str(obj, k, "clock", default="", maxlen=64),
+        software=_str(obj, k, "software", default="", maxlen=80), catalogue_version=cat,
+        extra=_obj(obj, k, "extra", default={}))
+
+
+def decode(data: bytes, *, max_wire: int = MAX_WIRE_BYTES, max_raw: int = MAX_RAW_BYTES) -> Message:
+    """Decode and validate one payload into its message dataclass. Raises WireError with the reason."""
+    kind, raw = open_envelope(data, max_wire=max_wire, max_raw=max_raw)
+    obj = _parse(kind, raw)
+    if kind == KIND_BATCH:
+        return _batch(obj)
+    if kind == KIND_ACK:
+        return Ack(_str(obj, "ack", "device", _TOKEN_RE), _int(obj, "ack", "upto", 0),
+                   _bool(obj, "ack", "resume", default=False))
+    if kind == KIND_HELLO:
+        return Hello(_str(obj, "hello", "commune", _COMMUNE_RE), _str(obj, "hello", "device", _TOKEN_RE),
+                     _int(obj, "hello", "acked", 0), _int(obj, "hello", "last_seq", 0),
+                     _str(obj, "hello", "software", default="", maxlen=80))
+    if kind == KIND_DOWN:
+        return _down(obj)
+    if kind == KIND_DOWN_ACK:
+        return _down_ack(obj)
+    if kind == KIND_DOCUMENT:
+        return _document(obj)
+    return _heartbeat(obj)
+
+
+# --------------------------------------------------------------------------- topics
+
+@dataclass(frozen=True)
+class Topics:
+    """The protocol's topic names under a prefix (default `vn/<province code>`)."""
+    prefix: str
+
+    def up(self, commune: str) -> str:
+        return f"{self.prefix}/c/{commune}/up"
+
+    def ack(self, commune: str) -> str:
+        return f"{self.prefix}/c/{commune}/ack"
+
+    def down(self, commune: str) -> str:
+        return f"{self.prefix}/c/{commune}/down"
+
+    def health(self, commune: str) -> str:
+        return f"{self.prefix}/c/{commune}/health"
+
+    def document(self, kind: str) -> str:
+        return f"{self.prefix}/all/{kind}"
+
+    def documents(self) -> str:
+        return f"{self.prefix}/all/+"
+
+    def parse(self, topic: str) -> tuple[str, str]:
+        """Split `P/c/C/<leaf>` into (commune, leaf). Raises WireError for a foreign topic."""
+        head = self.prefix + "/c/"
+        if not topic.startswith(head):
+            raise WireError(f"topic {topic!r} is not under {head}")
+        parts = topic[len(head):].split("/")
+        if len(parts) != 2:
+            raise WireError(f"topic {topic!r}: expected {head}<commune>/<leaf>")
+        return check_commune(parts[0]), parts[1]
