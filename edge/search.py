@@ -1,0 +1,70 @@
+"""Accent-insensitive Vietnamese search.
+
+`fold()` lowers case, removes tone and vowel marks and turns đ/Đ into d, so "nguyen van duc" finds
+"Nguyễn Văn Đức". Dossiers are indexed in an FTS5 table holding folded text (name, code, ID number),
+kept in step by the dossier service in the same transaction as the record.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .store import Store
+
+_EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
+_TOKEN = re.compile(r"[0-9a-z]+")
+
+
+def fold(text: str | None) -> str:
+    """Lower-case, accent-free, đ→d. Keeps letters, digits and separators."""
+    if not text:
+        return ""
+    text = text.translate(_EXTRA)
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+def tokens(text: str | None) -> list[str]:
+    return _TOKEN.findall(fold(text))
+
+
+def dossier_body(row: dict[str, Any]) -> str:
+    parts = [row.get("applicant_name"), row.get("code"), row.get("applicant_id_number"),
+             row.get("procedure_code"), row.get("applicant_phone")]
+    return " ".join(" ".join(tokens(p)) for p in parts if p)
+
+
+def index_dossier(store: "Store", rowid: int, row: dict[str, Any]) -> None:
+    """(Re)index one dossier; call inside the transaction that wrote it."""
+    store.conn.execute("DELETE FROM dossier_search WHERE rowid = ?", (rowid,))
+    store.conn.execute("INSERT INTO dossier_search(rowid, body) VALUES (?, ?)",
+                       (rowid, dossier_body(row)))
+
+
+def match_expression(text: str) -> str | None:
+    """The FTS5 query for what a person typed: every word must match, the last as a prefix."""
+    words = tokens(text)
+    if not words:
+        return None
+    parts = [f'"{w}"' for w in words[:-1]] + [f'"{words[-1]}"*']
+    return " AND ".join(parts)
+
+
+def search_dossiers(store: "Store", text: str, *, limit: int = 50,
+                    status: str | None = None) -> list[dict[str, Any]]:
+    """Dossiers matching `text` (name, code, ID number, phone), newest first."""
+    expr = match_expression(text)
+    if expr is None:
+        return []
+    sql = ("SELECT d.* FROM dossier_search s JOIN dossiers d ON d.rowid = s.rowid "
+           "WHERE dossier_search MATCH ?")
+    params: list[Any] = [expr]
+    if status:
+        sql += " AND d.status = ?"
+        params.append(status)
+    sql += " ORDER BY s.rowid DESC LIMIT ?"
+    params.append(limit)
+    return store.query(sql, params)
