@@ -1,0 +1,525 @@
+"""The provincial central store: SQLite (`sqlite:///path`) or PostgreSQL (`postgresql://…`).
+
+Both backends run the same SQL (placeholders written `?`, translated for psycopg) and behave the
+same. `commit_batch` is the heart of the "exactly once" promise:
+
+- the whole batch commits in one transaction, or nothing does;
+- the same (commune, device, seq) twice changes nothing (a batch entirely at or below the
+  device's acked seq is a duplicate; rows already held with the same content are skipped);
+- the same (table, id, version) with different content becomes a `conflicts` row, the stored
+  version is kept;
+- a newer version replaces the typed row (an older one arriving late does not);
+- `devices.acked_seq` advances only over contiguous seq ranges, and is what the receiver acks.
+
+Typed tables (`dossiers`, `dossier_history`, `tickets`, `form_submissions`) hold the columns the
+dashboard queries, plus `data` (the record's full JSON) and `device`, `synced_at`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from . import wire
+from .errors import CentralStoreError, StoreUrlError
+
+SCHEMA_VERSION = 1
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+QUARANTINE_KEEP_BYTES = 65_536      # of a payload over the wire limit, keep this much (and its size)
+IN_CHUNK = 400                      # ids per `IN (...)` lookup
+
+RECORD_COLUMNS = ("id", "commune", "version", "hlc", "updated_by", "created_at", "updated_at")
+TYPED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "dossiers": (("code", "TEXT"), ("procedure_code", "TEXT"), ("catalogue_version", "INTEGER"),
+                 ("channel", "TEXT"), ("portal_id", "TEXT"), ("status", "TEXT"), ("received_at", "TEXT"),
+                 ("due_date", "TEXT"), ("paused_at", "TEXT"), ("paused_working_days", "INTEGER"),
+                 ("finished_at", "TEXT"), ("ticket_id", "TEXT"), ("officer", "TEXT")),
+    "dossier_history": (("dossier_id", "TEXT"), ("from_status", "TEXT"), ("to_status", "TEXT"),
+                        ("at", "TEXT"), ("actor", "TEXT"), ("note", "TEXT")),
+    "tickets": (("day", "TEXT"), ("service", "TEXT"), ("number", "INTEGER"), ("label", "TEXT"),
+                ("priority", "INTEGER"), ("status", "TEXT"), ("issued_at", "TEXT"), ("called_at", "TEXT"),
+                ("finished_at", "TEXT"), ("counter", "TEXT"), ("recalls", "INTEGER"), ("dossier_id", "TEXT")),
+    "form_submissions": (("form_code", "TEXT"), ("form_version", "INTEGER"), ("period", "TEXT"),
+                         ("status", "TEXT"), ("submitted_at", "TEXT")),
+}
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS dossiers_commune_status ON dossiers(commune, status)",
+    "CREATE INDEX IF NOT EXISTS dossiers_status_due ON dossiers(status, due_date)",
+    "CREATE INDEX IF NOT EXISTS dossiers_received ON dossiers(received_at)",
+    "CREATE INDEX IF NOT EXISTS dossiers_commune_received ON dossiers(commune, received_at)",
+    "CREATE INDEX IF NOT EXISTS dossiers_due ON dossiers(due_date)",
+    "CREATE INDEX IF NOT EXISTS dossiers_portal ON dossiers(portal_id)",
+    "CREATE INDEX IF NOT EXISTS dossier_history_dossier ON dossier_history(dossier_id, at)",
+    "CREATE INDEX IF NOT EXISTS dossier_history_commune_at ON dossier_history(commune, at)",
+    "CREATE INDEX IF NOT EXISTS tickets_commune_day ON tickets(commune, day)",
+    "CREATE INDEX IF NOT EXISTS form_submissions_commune ON form_submissions(commune, form_code, period)",
+    "CREATE INDEX IF NOT EXISTS record_versions_id ON record_versions(id)",
+    "CREATE INDEX IF NOT EXISTS conflicts_commune ON conflicts(commune)",
+    "CREATE INDEX IF NOT EXISTS quarantine_commune ON quarantine(commune)",
+    "CREATE INDEX IF NOT EXISTS outbound_pending ON outbound(commune, done_at)",
+)
+
+
+def utcnow() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def digest(payload: str) -> str:
+    """The content digest of a record version (canonical JSON text)."""
+    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    acked: int            # the device's contiguous acked seq after this commit
+    inserted: int         # record versions new to the province
+    duplicates: int       # rows already held with the same content
+    conflicts: int        # rows whose (table, id, version) was held with other content
+    duplicate_batch: bool = False
+
+
+@dataclass(frozen=True)
+class CommuneStatus:
+    commune: str
+    devices: int
+    last_seen: str | None
+    online: bool
+    backlog: int
+    oldest_pending_age_s: float | None
+    records: int
+    acked_seq: int
+    conflicts: int
+    quarantined: int
+    pending_down: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+# --------------------------------------------------------------------------- backends
+
+class _Backend:
+    kind = ""
+    serial = ""
+    blob = ""
+    bigint = "INTEGER"
+    for_update = ""
+
+    def sql(self, q: str) -> str:
+        return q
+
+
+class _Sqlite(_Backend):
+    kind = "sqlite"
+    serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    blob = "BLOB"
+
+    def __init__(self, path: str):
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                    timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def execute(self, q: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(q, params)
+
+    def executemany(self, q: str, rows: list[Sequence[Any]]) -> None:
+        self.conn.executemany(q, rows)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class _Postgres(_Backend):
+    kind = "postgresql"
+    serial = "BIGSERIAL PRIMARY KEY"
+    blob = "BYTEA"
+    bigint = "BIGINT"
+    for_update = " FOR UPDATE"
+
+    def __init__(self, url: str):
+        import psycopg
+        try:
+            self.conn = psycopg.connect(url, autocommit=True)
+        except psycopg.Error as e:
+            raise CentralStoreError(f"cannot connect to the central store {_redact(url)}: "
+                                    f"{str(e).strip().splitlines()[0] if str(e).strip() else e}") from None
+
+    def sql(self, q: str) -> str:
+        return q.replace("?", "%s")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.conn.transaction():
+            yield
+
+    def execute(self, q: str, params: Sequence[Any] = ()) -> Any:
+        return self.conn.execute(self.sql(q), params)
+
+    def executemany(self, q: str, rows: list[Sequence[Any]]) -> None:
+        if rows:
+            with self.conn.cursor() as cur:
+                cur.executemany(self.sql(q), rows)
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        cred, host = rest.rsplit("@", 1)
+        return f"{scheme}://{cred.split(':', 1)[0]}:***@{host}" if ":" in cred else url
+    return url
+
+
+def open_backend(url: str) -> _Backend:
+    """A backend for a store URL. Raises StoreUrlError for an unknown scheme."""
+    if url.startswith("sqlite:///"):
+        return _Sqlite(url[len("sqlite:///"):])
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return _Postgres(url)
+    raise StoreUrlError(f"unknown central store URL {url!r}: expected sqlite:///PATH or postgresql://…")
+
+
+# --------------------------------------------------------------------------- the store
+
+class CentralStore:
+    """The province's record store. Thread-safe for one writer thread plus readers (a lock
+    serialises use of the single connection); several processes may share it."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.db = open_backend(url)
+        self._lock = threading.RLock()
+        self._migrate()
+
+    @classmethod
+    def open(cls, url: str) -> "CentralStore":
+        return cls(url)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "CentralStore":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    # ---- schema
+
+    def _migrate(self) -> None:
+        b = self.db
+        big = b.bigint
+        tables = [
+            "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
+            f"""CREATE TABLE IF NOT EXISTS record_versions (
+                tbl TEXT NOT NULL, id TEXT NOT NULL, version {big} NOT NULL, digest TEXT NOT NULL,
+                commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL, received_at TEXT NOT NULL,
+                PRIMARY KEY (tbl, id, version))""",
+            f"""CREATE TABLE IF NOT EXISTS conflicts (
+                cid {b.serial}, detected_at TEXT NOT NULL, tbl TEXT NOT NULL, record_id TEXT NOT NULL,
+                version {big} NOT NULL, commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL,
+                held_digest TEXT NOT NULL, held_device TEXT, held_seq {big},
+                incoming_digest TEXT NOT NULL, payload TEXT NOT NULL,
+                UNIQUE (tbl, record_id, version, incoming_digest))""",
+            f"""CREATE TABLE IF NOT EXISTS quarantine (
+                qid {b.serial}, received_at TEXT NOT NULL, topic TEXT NOT NULL, commune TEXT,
+                reason TEXT NOT NULL, size {big} NOT NULL, payload {b.blob})""",
+            f"""CREATE TABLE IF NOT EXISTS devices (
+                commune TEXT NOT NULL, device TEXT NOT NULL, acked_seq {big} NOT NULL DEFAULT 0,
+                records {big} NOT NULL DEFAULT 0, last_seen TEXT, online INTEGER NOT NULL DEFAULT 0,
+                heartbeat TEXT, heartbeat_at TEXT, backlog {big}, software TEXT, hello_at TEXT,
+                PRIMARY KEY (commune, device))""",
+            f"""CREATE TABLE IF NOT EXISTS seq_ranges (
+                commune TEXT NOT NULL, device TEXT NOT NULL, first_seq {big} NOT NULL, last_seq {big} NOT NULL,
+                PRIMARY KEY (commune, device, first_seq))""",
+            """CREATE TABLE IF NOT EXISTS outbound (
+                id TEXT PRIMARY KEY, commune TEXT NOT NULL, device TEXT, type TEXT NOT NULL, body TEXT NOT NULL,
+                created_at TEXT NOT NULL, done_at TEXT, done_by TEXT, outcome TEXT, reason TEXT)""",
+            f"""CREATE TABLE IF NOT EXISTS documents (
+                kind TEXT NOT NULL, version {big} NOT NULL, body TEXT NOT NULL, published_at TEXT NOT NULL,
+                PRIMARY KEY (kind, version))""",
+        ]
+        for tbl, cols in TYPED_COLUMNS.items():
+            typed = ", ".join(f"{name} {big if t == 'INTEGER' else t}" for name, t in cols)
+            tables.append(f"""CREATE TABLE IF NOT EXISTS {tbl} (
+                id TEXT PRIMARY KEY, commune TEXT NOT NULL, version {big} NOT NULL, hlc {big} NOT NULL,
+                updated_by TEXT, created_at TEXT, updated_at TEXT, {typed},
+                device TEXT NOT NULL, data TEXT NOT NULL, synced_at TEXT NOT NULL)""")
+        with self._lock, self.db.transaction():
+            for q in tables + list(INDEXES):
+                b.execute(q)
+            if b.execute("SELECT COUNT(*) FROM schema_info").fetchone()[0] == 0:
+                b.execute("INSERT INTO schema_info (version) VALUES (?)", (SCHEMA_VERSION,))
+
+    # ---- reading
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """Run a read query (placeholders `?`) and return rows as dicts."""
+        with self._lock:
+            cur = self.db.execute(sql, params)
+            names = [d[0] for d in cur.description] if cur.description else []
+            return [dict(zip(names, r)) for r in cur.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self._lock:
+            row = self.db.execute(sql, params).fetchone()
+            return row[0] if row else None
+
+    def acked_seq(self, commune: str, device: str) -> int:
+        return int(self.scalar("SELECT acked_seq FROM devices WHERE commune = ? AND device = ?",
+                               (commune, device)) or 0)
+
+    def count(self, table: str) -> int:
+        if table not in ("record_versions", "conflicts", "quarantine", "devices", "outbound", "documents",
+                         *TYPED_COLUMNS):
+            raise CentralStoreError(f"unknown table {table!r}")
+        return int(self.scalar(f"SELECT COUNT(*) FROM {table}"))
+
+    # ---- the batch commit
+
+    def commit_batch(self, batch: wire.Batch) -> CommitResult:
+        """Commit a batch idempotently in one transaction. Returns the new acked seq and counts.
+        Raises CentralStoreError if the database fails (nothing is then committed)."""
+        try:
+            with self._lock, self.db.transaction():
+                return self._commit(batch)
+        except CentralStoreError:
+            raise
+        except Exception as e:  # database driver errors of either backend
+            raise CentralStoreError(f"commit of {batch.commune}/{batch.device} "
+                                    f"seq {batch.first_seq}..{batch.last_seq} failed: {e}") from e
+
+    def _lock_device(self, commune: str, device: str) -> int:
+        b = self.db
+        b.execute("INSERT INTO devices (commune, device) VALUES (?, ?) ON CONFLICT (commune, device) DO NOTHING",
+                  (commune, device))
+        return int(b.execute("SELECT acked_seq FROM devices WHERE commune = ? AND device = ?" + b.for_update,
+                             (commune, device)).fetchone()[0])
+
+    def _commit(self, batch: wire.Batch) -> CommitResult:
+        b = self.db
+        now = utcnow()
+        acked = self._lock_device(batch.commune, batch.device)
+        if batch.last_seq <= acked:
+            b.execute("UPDATE devices SET last_seen = ? WHERE commune = ? AND device = ?",
+                      (now, batch.commune, batch.device))
+            return CommitResult(acked, 0, len(batch.rows), 0, duplicate_batch=True)
+        rows = [r for r in batch.rows if r.seq > acked]
+        held: dict[tuple[str, str, int], tuple[str, str, int]] = {}
+        ids = sorted({r.id for r in rows})
+        for i in range(0, len(ids), IN_CHUNK):
+            chunk = ids[i:i + IN_CHUNK]
+            marks = ",".join("?" * len(chunk))
+            for tbl, rid, version, dig, dev, seq in b.execute(
+                    f"SELECT tbl, id, version, digest, device, seq FROM record_versions WHERE id IN ({marks})",
+                    chunk).fetchall():
+                held[(tbl, rid, int(version))] = (dig, dev, int(seq))
+        new_versions, conflicts, typed = [], [], {t: {} for t in TYPED_COLUMNS}
+        duplicates = 0
+        for r in rows:
+            d = digest(r.payload)
+            key = (r.tbl, r.id, r.version)
+            if key in held:
+                hd, hdev, hseq = held[key]
+                if hd == d:
+                    duplicates += 1
+                else:
+                    conflicts.append((now, r.tbl, r.id, r.version, batch.commune, batch.device, r.seq,
+                                      hd, hdev, hseq, d, r.payload))
+                continue
+            held[key] = (d, batch.device, r.seq)
+            new_versions.append((r.tbl, r.id, r.version, d, batch.commune, batch.device, r.seq, now))
+            prev = typed[r.tbl].get(r.id)
+            if prev is None or prev.version < r.version:
+                typed[r.tbl][r.id] = r
+        b.executemany("INSERT INTO record_versions (tbl, id, version, digest, commune, device, seq, received_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new_versions)
+        if conflicts:
+            b.executemany(
+                "INSERT INTO conflicts (detected_at, tbl, record_id, version, commune, device, seq, held_digest, "
+                "held_device, held_seq, incoming_digest, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (tbl, record_id, version, incoming_digest) DO NOTHING", conflicts)
+        for tbl, recs in typed.items():
+            if recs:
+                self._upsert(tbl, list(recs.values()), batch.device, now)
+        b.execute("INSERT INTO seq_ranges (commune, device, first_seq, last_seq) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (commune, device, first_seq) DO UPDATE SET last_seq = "
+                  "CASE WHEN excluded.last_seq > seq_ranges.last_seq THEN excluded.last_seq "
+                  "ELSE seq_ranges.last_seq END",
+                  (batch.commune, batch.device, max(batch.first_seq, acked + 1), batch.last_seq))
+        new_acked = acked
+        for first, last in b.execute("SELECT first_seq, last_seq FROM seq_ranges WHERE commune = ? AND device = ? "
+                                     "ORDER BY first_seq", (batch.commune, batch.device)).fetchall():
+            if first > new_acked + 1:
+                break
+            new_acked = max(new_acked, int(last))
+        if new_acked > acked:
+            b.execute("DELETE FROM seq_ranges WHERE commune = ? AND device = ? AND last_seq <= ?",
+                      (batch.commune, batch.device, new_acked))
+        b.execute("UPDATE devices SET acked_seq = ?, records = records + ?, last_seen = ? "
+                  "WHERE commune = ? AND device = ?",
+                  (new_acked, len(new_versions), now, batch.commune, batch.device))
+        return CommitResult(new_acked, len(new_versions), duplicates, len(conflicts))
+
+    def _upsert(self, tbl: str, recs: list[wire.Row], device: str, now: str) -> None:
+        typed = [name for name, _ in TYPED_COLUMNS[tbl]]
+        cols = list(RECORD_COLUMNS) + typed + ["device", "data", "synced_at"]
+        values = []
+        for r in recs:
+            data = json.loads(r.payload)
+            values.append([r.id, data.get("commune"), r.version, r.hlc]
+                          + [_scalar(data.get(c)) for c in RECORD_COLUMNS[4:]]
+                          + [_scalar(data.get(c)) for c in typed] + [device, r.payload, now])
+        sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
+        self.db.executemany(
+            f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT (id) DO UPDATE SET {sets} WHERE excluded.version > {tbl}.version", values)
+
+    # ---- quarantine, health, hello
+
+    def quarantine(self, topic: str, commune: str | None, reason: str, payload: bytes) -> None:
+        """Keep a refused payload with the reason (at most QUARANTINE_KEEP_BYTES of it)."""
+        data = bytes(payload)
+        with self._lock, self.db.transaction():
+            self.db.execute("INSERT INTO quarantine (received_at, topic, commune, reason, size, payload) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (utcnow(), topic[:500], commune, reason[:2000], len(data),
+                             data[:QUARANTINE_KEEP_BYTES]))
+
+    def record_heartbeat(self, hb: wire.Heartbeat) -> None:
+        """Store a device's heartbeat (or Last Will: online false)."""
+        now = utcnow()
+        body = json.dumps({k: getattr(hb, k) for k in wire.Heartbeat.__dataclass_fields__},
+                          ensure_ascii=False, sort_keys=True)
+        with self._lock, self.db.transaction():
+            self.db.execute("INSERT INTO devices (commune, device) VALUES (?, ?) "
+                            "ON CONFLICT (commune, device) DO NOTHING", (hb.commune, hb.device))
+            if hb.online:
+                self.db.execute("UPDATE devices SET online = 1, heartbeat = ?, heartbeat_at = ?, backlog = ?, "
+                                "software = ?, last_seen = ? WHERE commune = ? AND device = ?",
+                                (body, now, hb.backlog, hb.software, now, hb.commune, hb.device))
+            else:
+                self.db.execute("UPDATE devices SET online = 0 WHERE commune = ? AND device = ?",
+                                (hb.commune, hb.device))
+
+    def record_hello(self, hello: wire.Hello) -> int:
+        """Note a device's hello; returns the province's acked seq for it."""
+        now = utcnow()
+        with self._lock, self.db.transaction():
+            acked = self._lock_device(hello.commune, hello.device)
+            self.db.execute("UPDATE devices SET hello_at = ?, last_seen = ?, online = 1, software = ? "
+                            "WHERE commune = ? AND device = ?",
+                            (now, now, hello.software, hello.commune, hello.device))
+        return acked
+
+    # ---- down messages and documents
+
+    def add_outbound(self, commune: str, type: str, body: dict[str, Any], device: str | None = None) -> wire.Down:
+        """Record a down message to deliver (it is re-sent on each hello until the edge answers)."""
+        msg = wire.Down(uuid.uuid4().hex, type, body, device)
+        wire.decode(wire.encode(msg))   # validate before storing; raises WireError
+        with self._lock, self.db.transaction():
+            self.db.execute("INSERT INTO outbound (id, commune, device, type, body, created_at) "
+                            "VALUES (?, ?, ?, ?, ?, ?)",
+                            (msg.id, commune, device, type, json.dumps(body, ensure_ascii=False), utcnow()))
+        return msg
+
+    def pending_outbound(self, commune: str, device: str | None = None) -> list[wire.Down]:
+        """Down messages not answered yet, for `device` (or untargeted), oldest first."""
+        rows = self.query("SELECT id, type, body, device FROM outbound WHERE commune = ? AND done_at IS NULL "
+                          "ORDER BY created_at, id", (commune,))
+        return [wire.Down(r["id"], r["type"], json.loads(r["body"]), r["device"]) for r in rows
+                if device is None or r["device"] in (None, device)]
+
+    def record_down_results(self, ack: wire.DownAck) -> int:
+        """Mark down messages answered by a device. Returns how many changed."""
+        n = 0
+        with self._lock, self.db.transaction():
+            for r in ack.results:
+                cur = self.db.execute("UPDATE outbound SET done_at = ?, done_by = ?, outcome = ?, reason = ? "
+                                      "WHERE id = ? AND commune = ? AND done_at IS NULL",
+                                      (utcnow(), ack.device, r.outcome, r.reason[:2000], r.id, ack.commune))
+                n += cur.rowcount or 0
+        return n
+
+    def record_document(self, doc: wire.Document) -> None:
+        with self._lock, self.db.transaction():
+            self.db.execute("INSERT INTO documents (kind, version, body, published_at) VALUES (?, ?, ?, ?) "
+                            "ON CONFLICT (kind, version) DO UPDATE SET body = excluded.body, "
+                            "published_at = excluded.published_at",
+                            (doc.kind, doc.version, json.dumps(doc.doc, ensure_ascii=False), utcnow()))
+
+    def dossier_owner(self, dossier_id: str) -> tuple[str, str] | None:
+        """(commune, device) that last sent this dossier, or None."""
+        rows = self.query("SELECT commune, device FROM dossiers WHERE id = ? OR code = ?", (dossier_id, dossier_id))
+        return (rows[0]["commune"], rows[0]["device"]) if rows else None
+
+    def dossier_id(self, id_or_code: str) -> str | None:
+        return self.scalar("SELECT id FROM dossiers WHERE id = ? OR code = ?", (id_or_code, id_or_code))
+
+    def latest_device(self, commune: str) -> str | None:
+        return self.scalar("SELECT device FROM devices WHERE commune = ? ORDER BY last_seen DESC LIMIT 1",
+                           (commune,))
+
+    # ---- status
+
+    def status(self) -> list[CommuneStatus]:
+        """Per commune: devices, last seen, online, backlog, records, conflicts, quarantined, down pending."""
+        devs = self.query("SELECT commune, COUNT(*) AS devices, MAX(last_seen) AS last_seen, MAX(online) AS online, "
+                          "SUM(COALESCE(backlog, 0)) AS backlog, SUM(records) AS records, "
+                          "SUM(acked_seq) AS acked FROM devices GROUP BY commune")
+        conf = {r["commune"]: r["n"] for r in self.query("SELECT commune, COUNT(*) AS n FROM conflicts GROUP BY commune")}
+        quar = {r["commune"]: r["n"] for r in self.query(
+            "SELECT commune, COUNT(*) AS n FROM quarantine GROUP BY commune")}
+        down = {r["commune"]: r["n"] for r in self.query(
+            "SELECT commune, COUNT(*) AS n FROM outbound WHERE done_at IS NULL GROUP BY commune")}
+        ages: dict[str, float] = {}
+        for r in self.query("SELECT commune, heartbeat FROM devices WHERE online = 1 AND heartbeat IS NOT NULL"):
+            age = json.loads(r["heartbeat"]).get("oldest_pending_age_s")
+            if age is not None:
+                ages[r["commune"]] = max(ages.get(r["commune"], 0.0), float(age))
+        out = {r["commune"]: CommuneStatus(
+            r["commune"], int(r["devices"]), r["last_seen"], bool(r["online"]), int(r["backlog"] or 0),
+            ages.get(r["commune"]), int(r["records"] or 0), int(r["acked"] or 0), conf.get(r["commune"], 0),
+            quar.get(r["commune"], 0), down.get(r["commune"], 0)) for r in devs}
+        for c in set(quar) | set(down) | set(conf):
+            if c and c not in out:
+                out[c] = CommuneStatus(c, 0, None, False, 0, None, 0, 0, conf.get(c, 0), quar.get(c, 0),
+                                       down.get(c, 0))
+        return [out[c] for c in sorted(out)]
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, (dict, list)):
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, bool):
+        return int(v)
+    return v
+
+
+def open_store(url: str) -> CentralStore:
+    """Open (and create or migrate) the central store at `url`. Raises StoreUrlError/CentralStoreError."""
+    return CentralStore(url)

@@ -1,0 +1,154 @@
+"""The central store: the same cases on SQLite and on a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sync import wire
+from sync.central import CentralStore
+from sync.errors import StoreUrlError
+
+
+def _dossier(n: int, version: int = 1, status: str = "received", commune: str = "00001") -> dict:
+    return {"id": f"d-{n:06d}", "commune": commune, "version": version, "hlc": 100 + version,
+            "updated_by": "officer1", "created_at": "2026-01-05T02:00:00Z", "updated_at": "2026-01-05T02:00:00Z",
+            "code": f"000.00.19.H17-260105-{n:04d}", "procedure_code": "1.001", "catalogue_version": 1,
+            "applicant_name": "Nguyễn Văn A", "channel": "counter", "portal_id": None, "documents": "[]",
+            "status": status, "received_at": "2026-01-05T02:00:00Z", "due_date": "2026-01-08",
+            "officer": "officer1"}
+
+
+def _batch(recs: list[dict], first: int, device: str = "dev-1", commune: str = "00001",
+           tbl: str = "dossiers") -> wire.Batch:
+    rows = tuple(wire.Row(first + i, tbl, r["id"], r["version"], r["hlc"], wire.canonical(r))
+                 for i, r in enumerate(recs))
+    return wire.Batch(commune, device, first, first + len(recs) - 1, rows)
+
+
+@pytest.fixture
+def central(store_url):
+    s = CentralStore(store_url)
+    yield s
+    s.close()
+
+
+def test_batch_commit_fills_typed_tables_field_for_field(central):
+    recs = [_dossier(i) for i in range(1, 4)]
+    res = central.commit_batch(_batch(recs, 1))
+    assert (res.acked, res.inserted) == (3, 3)
+    row = central.query("SELECT * FROM dossiers WHERE id = ?", ("d-000002",))[0]
+    assert json.loads(row["data"]) == recs[1]
+    assert (row["status"], row["due_date"], row["commune"], row["device"]) == ("received", "2026-01-08", "00001", "dev-1")
+
+
+def test_same_batch_twice_changes_nothing(central):
+    b = _batch([_dossier(1), _dossier(2)], 1)
+    central.commit_batch(b)
+    before = central.query("SELECT * FROM devices")
+    res = central.commit_batch(b)
+    assert res.duplicate_batch and res.inserted == 0 and res.acked == 2
+    assert central.count("record_versions") == 2
+    assert central.query("SELECT records, acked_seq FROM devices") == [
+        {"records": before[0]["records"], "acked_seq": before[0]["acked_seq"]}]
+
+
+def test_same_version_with_other_content_is_a_conflict_and_keeps_the_held_one(central):
+    central.commit_batch(_batch([_dossier(1)], 1))
+    other = _dossier(1)
+    other["status"] = "done"
+    res = central.commit_batch(_batch([other], 1, device="dev-2"))
+    assert res.conflicts == 1
+    assert central.scalar("SELECT status FROM dossiers WHERE id = 'd-000001'") == "received"
+    c = central.query("SELECT tbl, record_id, version, device FROM conflicts")
+    assert c == [{"tbl": "dossiers", "record_id": "d-000001", "version": 1, "device": "dev-2"}]
+
+
+def test_conflict_delivered_twice_is_recorded_once(central):
+    central.commit_batch(_batch([_dossier(1)], 1))
+    other = _dossier(1)
+    other["status"] = "done"
+    central.commit_batch(_batch([other], 1, device="dev-2"))
+    central.commit_batch(_batch([other], 1, device="dev-3"))
+    assert central.count("conflicts") == 1
+
+
+def test_newer_version_replaces_and_older_arriving_late_does_not(central):
+    central.commit_batch(_batch([_dossier(1, 2, "processing")], 2))     # seq 2 first: gap at 1
+    assert central.acked_seq("00001", "dev-1") == 0
+    central.commit_batch(_batch([_dossier(1, 1, "received")], 1))
+    assert central.acked_seq("00001", "dev-1") == 2
+    assert central.scalar("SELECT status FROM dossiers") == "processing"
+    assert central.count("record_versions") == 2
+
+
+def test_ack_advances_only_over_contiguous_ranges(central):
+    central.commit_batch(_batch([_dossier(1), _dossier(2)], 1))
+    central.commit_batch(_batch([_dossier(6)], 6))
+    assert central.acked_seq("00001", "dev-1") == 2
+    res = central.commit_batch(_batch([_dossier(3), _dossier(4), _dossier(5)], 3))
+    assert res.acked == 6
+
+
+def test_overlapping_resend_counts_each_record_once(central):
+    central.commit_batch(_batch([_dossier(i) for i in range(1, 6)], 1))
+    res = central.commit_batch(_batch([_dossier(i) for i in range(3, 9)], 3))
+    assert (res.acked, res.inserted) == (8, 3)
+    assert central.count("dossiers") == 8
+    assert central.scalar("SELECT records FROM devices") == 8
+
+
+def test_devices_are_tracked_separately(central):
+    central.commit_batch(_batch([_dossier(1)], 1, device="a"))
+    central.commit_batch(_batch([_dossier(2)], 1, device="b"))
+    assert central.acked_seq("00001", "a") == 1 and central.acked_seq("00001", "b") == 1
+
+
+def test_quarantine_keeps_reason_and_payload(central):
+    central.quarantine("vn/02/c/00001/up", "00001", "checksum mismatch", b"\x00garbage")
+    q = central.query("SELECT topic, commune, reason, size, payload FROM quarantine")[0]
+    assert (q["reason"], q["size"], bytes(q["payload"])) == ("checksum mismatch", 8, b"\x00garbage")
+
+
+def test_heartbeat_and_last_will_set_online_flag(central):
+    central.record_heartbeat(wire.Heartbeat("00001", "dev-1", True, backlog=7, oldest_pending_age_s=3.0))
+    st = central.status()[0]
+    assert (st.online, st.backlog, st.oldest_pending_age_s) == (True, 7, 3.0)
+    central.record_heartbeat(wire.Heartbeat("00001", "dev-1", False))
+    assert central.status()[0].online is False
+
+
+def test_status_counts_records_conflicts_and_quarantine_per_commune(central):
+    central.commit_batch(_batch([_dossier(1), _dossier(2)], 1))
+    central.quarantine("vn/02/c/00002/up", "00002", "bad", b"x")
+    st = {s.commune: s for s in central.status()}
+    assert (st["00001"].records, st["00001"].quarantined) == (2, 0)
+    assert (st["00002"].records, st["00002"].quarantined) == (0, 1)
+
+
+def test_outbound_messages_stay_pending_until_answered(central):
+    m = central.add_outbound("00001", "decision", {"dossier_id": "d-1", "status": "done"})
+    assert [d.id for d in central.pending_outbound("00001", "dev-1")] == [m.id]
+    central.record_down_results(wire.DownAck("00001", "dev-1", (wire.DownResult(m.id, "applied"),)))
+    assert central.pending_outbound("00001", "dev-1") == []
+
+
+def test_outbound_targeted_at_another_device_is_not_pending_for_this_one(central):
+    central.add_outbound("00001", "decision", {"dossier_id": "d-1", "status": "done"}, device="dev-2")
+    assert central.pending_outbound("00001", "dev-1") == []
+
+
+def test_failed_commit_leaves_the_store_as_it_was(central):
+    central.commit_batch(_batch([_dossier(1)], 1))
+    bad = _batch([_dossier(2), _dossier(3)], 2)
+    rows = list(bad.rows)
+    rows[1] = wire.Row(3, "no_such_table", "x", 1, 1, "{}")
+    with pytest.raises(Exception):
+        central.commit_batch(wire.Batch("00001", "dev-1", 2, 3, tuple(rows)))
+    assert central.count("record_versions") == 1 and central.acked_seq("00001", "dev-1") == 1
+
+
+def test_unknown_store_url_is_refused():
+    with pytest.raises(StoreUrlError, match="expected sqlite"):
+        CentralStore("mysql://x")
