@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from . import escpos
 from .profiles import Profile
-from .slip import QR, Block, Field, Rule, Slip, Space, Text
+from edge.slips import QR, Block, Field, Rule, Slip, Space, Text
 
 FONT_DIR = Path(__file__).with_name("fonts")
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
