@@ -1,0 +1,216 @@
+"""The provincial receiver: a member of an MQTT v5 shared subscription on every commune's `up`
+and `health` topics. For each message it validates, commits, and only then acknowledges.
+
+- `up` + batch: commit in one transaction (`CentralStore.commit_batch`), then publish the device's
+  cumulative ack on `P/c/C/ack`.
+- `up` + hello: answer with an authoritative ack (`resume`), then re-send the commune's pending
+  down messages.
+- `up` + down-ack: mark those down messages answered.
+- `health` + heartbeat (or Last Will): update the device's state.
+- Anything else, or anything invalid (bad envelope, schema, a payload claiming another commune
+  than its topic): a quarantine row with the reason. Nothing raises out of the handler; a
+  database failure is logged and nothing is acked, so the edge sends the batch again.
+
+Receivers connect with session expiry 0 (see DESIGN.md rule 6).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import paho.mqtt.client as mqtt
+
+from . import wire
+from .central import CentralStore
+from .errors import CentralStoreError, WireError
+from .mqtt import Endpoint, connect_properties, new_client
+
+log = logging.getLogger("sync.receiver")
+
+RECONNECT_MIN_DELAY = 1
+RECONNECT_MAX_DELAY = 30
+CONNECT_TIMEOUT = 10.0
+
+
+@dataclass
+class ReceiverStats:
+    messages: int = 0
+    batches: int = 0
+    records: int = 0
+    duplicates: int = 0
+    conflicts: int = 0
+    quarantined: int = 0
+    heartbeats: int = 0
+    hellos: int = 0
+    db_errors: int = 0
+    connects: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+
+class Receiver:
+    """One receiver process's MQTT side. `start()` connects in the background; `stop()` ends it."""
+
+    def __init__(self, endpoint: Endpoint, store: CentralStore, *, topics: wire.Topics,
+                 group: str = "receivers", client_id: str | None = None,
+                 max_wire: int = wire.MAX_WIRE_BYTES, max_raw: int = wire.MAX_RAW_BYTES):
+        self.endpoint = endpoint
+        self.store = store
+        self.topics = topics
+        self.group = group
+        self.client_id = client_id or f"province-receiver-{socket.gethostname()}-{os.getpid()}"
+        self.max_wire = max_wire
+        self.max_raw = max_raw
+        self.stats = ReceiverStats()
+        self.connected = threading.Event()
+        self._client = new_client(self.client_id, endpoint)
+        self._client.on_connect = self._on_connect
+        self._client.on_disconnect = self._on_disconnect
+        self._client.on_message = self._on_message
+        self._client.reconnect_delay_set(RECONNECT_MIN_DELAY, RECONNECT_MAX_DELAY)
+
+    # ---- lifecycle
+
+    def start(self) -> None:
+        """Connect (retrying in the background until the broker is there) and serve."""
+        self._client.connect_async(self.endpoint.host, self.endpoint.port, self.endpoint.keepalive,
+                                   clean_start=True, properties=connect_properties(0))
+        self._client.loop_start()
+
+    def wait_connected(self, timeout: float = CONNECT_TIMEOUT) -> bool:
+        return self.connected.wait(timeout)
+
+    def stop(self) -> None:
+        self._client.disconnect()
+        self._client.loop_stop()
+        self.connected.clear()
+
+    def run_forever(self, stop: threading.Event | None = None) -> None:
+        """Serve until `stop` is set (or forever)."""
+        self.start()
+        try:
+            while not (stop and stop.is_set()):
+                time.sleep(0.5)
+        finally:
+            self.stop()
+
+    # ---- paho callbacks (paho's network thread)
+
+    def _on_connect(self, client, userdata, flags, rc, props):  # noqa: ARG002
+        if rc.is_failure:
+            log.error("broker refused the receiver's connection: %s", rc)
+            return
+        share = f"$share/{self.group}/"
+        client.subscribe([(share + self.topics.prefix + "/c/+/up", 1),
+                          (share + self.topics.prefix + "/c/+/health", 1)])
+        with self.stats.lock:
+            self.stats.connects += 1
+        self.connected.set()
+        log.info("receiver %s connected, subscribed as group %s", self.client_id, self.group)
+
+    def _on_disconnect(self, client, userdata, flags, rc, props):  # noqa: ARG002
+        self.connected.clear()
+        log.warning("receiver disconnected: %s", rc)
+
+    def _on_message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:  # noqa: ARG002
+        try:
+            self.handle(msg.topic, msg.payload)
+        except Exception:  # the last line of defence: the loop must survive anything
+            log.error("unexpected error on %s:\n%s", msg.topic, traceback.format_exc())
+            self._quarantine(msg.topic, None, "internal error: " + traceback.format_exc(limit=3)[-500:],
+                             msg.payload)
+
+    # ---- the handler
+
+    def handle(self, topic: str, payload: bytes) -> None:
+        """Validate and act on one message. Never raises for bad input."""
+        with self.stats.lock:
+            self.stats.messages += 1
+        try:
+            commune, leaf = self.topics.parse(topic)
+        except WireError as e:
+            self._quarantine(topic, None, str(e), payload)
+            return
+        if leaf == "health" and not payload:
+            return  # a cleared retained message
+        try:
+            msg = wire.decode(payload, max_wire=self.max_wire, max_raw=self.max_raw)
+        except WireError as e:
+            self._quarantine(topic, commune, str(e), payload)
+            return
+        claimed = getattr(msg, "commune", commune)
+        if claimed != commune:
+            self._quarantine(topic, commune, f"payload claims commune {claimed!r} on the topic of {commune!r}",
+                             payload)
+            return
+        kind = type(msg).__name__
+        if leaf == "up" and isinstance(msg, wire.Batch):
+            self._batch(commune, msg)
+        elif leaf == "up" and isinstance(msg, wire.Hello):
+            self._hello(commune, msg)
+        elif leaf == "up" and isinstance(msg, wire.DownAck):
+            self._db(lambda: self.store.record_down_results(msg), "down-ack")
+        elif leaf == "health" and isinstance(msg, wire.Heartbeat):
+            if self._db(lambda: self.store.record_heartbeat(msg), "heartbeat"):
+                with self.stats.lock:
+                    self.stats.heartbeats += 1
+        else:
+            self._quarantine(topic, commune, f"unexpected {kind} message on {leaf!r}", payload)
+
+    def _batch(self, commune: str, batch: wire.Batch) -> None:
+        try:
+            res = self.store.commit_batch(batch)
+        except CentralStoreError as e:
+            with self.stats.lock:
+                self.stats.db_errors += 1
+            log.error("not acked (the edge will send again): %s", e)
+            return
+        with self.stats.lock:
+            self.stats.batches += 1
+            self.stats.records += res.inserted
+            self.stats.duplicates += res.duplicates
+            self.stats.conflicts += res.conflicts
+        if res.conflicts:
+            log.warning("%s/%s: %d conflicting record version(s) kept in conflicts", commune, batch.device,
+                        res.conflicts)
+        self._client.publish(self.topics.ack(commune), wire.encode(wire.Ack(batch.device, res.acked)), qos=1)
+
+    def _hello(self, commune: str, hello: wire.Hello) -> None:
+        try:
+            acked = self.store.record_hello(hello)
+            pending = self.store.pending_outbound(commune, hello.device)
+        except CentralStoreError as e:
+            log.error("hello from %s/%s not answered: %s", commune, hello.device, e)
+            return
+        with self.stats.lock:
+            self.stats.hellos += 1
+        self._client.publish(self.topics.ack(commune),
+                             wire.encode(wire.Ack(hello.device, acked, resume=True)), qos=1)
+        for down in pending:
+            self._client.publish(self.topics.down(commune), wire.encode(down), qos=1)
+
+    def _db(self, fn, what: str) -> bool:
+        try:
+            fn()
+            return True
+        except CentralStoreError as e:
+            log.error("%s not recorded: %s", what, e)
+        except Exception as e:  # driver errors
+            log.error("%s not recorded: %s", what, e)
+        with self.stats.lock:
+            self.stats.db_errors += 1
+        return False
+
+    def _quarantine(self, topic: str, commune: str | None, reason: str, payload: bytes) -> None:
+        log.warning("quarantined a message on %s: %s", topic, reason)
+        with self.stats.lock:
+            self.stats.quarantined += 1
+        try:
+            self.store.quarantine(topic, commune, reason, payload)
+        except Exception as e:  # noqa: BLE001 - the database is down: say so loudly, keep running
+            log.error("could not even quarantine a message on %s (%s): %s", topic, reason, e)

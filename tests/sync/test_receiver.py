@@ -1,0 +1,116 @@
+"""The receiver against a real broker: commit-then-ack, quarantine, hello/resume, health."""
+
+from __future__ import annotations
+
+import time
+import zlib
+
+import pytest
+
+from sync import wire
+from sync.central import CentralStore
+from sync.mqtt import Endpoint
+from sync.receiver import Receiver
+from tests.support.mqtt_clients import Client
+
+from tests.support.sync_records import batch as _batch, dossier as _dossier
+
+
+def wait_for(cond, timeout=10.0, step=0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return False
+
+
+@pytest.fixture
+def hub(broker, store_url):
+    store = CentralStore(store_url)
+    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password),
+                 store, topics=wire.Topics(broker.prefix))
+    r.start()
+    assert r.wait_connected()
+    time.sleep(0.1)
+    yield r
+    r.stop()
+    store.close()
+
+
+@pytest.fixture
+def commune(broker):
+    pw = broker.add_commune("00001")
+    c = Client(broker.port, "00001", pw)
+    assert c.ok
+    c.subscribe(f"{broker.prefix}/c/00001/ack")
+    yield c
+    c.close()
+
+
+def _ack(c: Client) -> wire.Ack:
+    topic, payload = c.get()
+    msg = wire.decode(payload)
+    assert isinstance(msg, wire.Ack)
+    return msg
+
+
+def test_batch_is_committed_then_acked(hub, commune, broker):
+    commune.publish(f"{broker.prefix}/c/00001/up", wire.encode(_batch([_dossier(1), _dossier(2)], 1)))
+    ack = _ack(commune)
+    assert (ack.device, ack.upto, ack.resume) == ("dev-1", 2, False)
+    assert hub.store.count("dossiers") == 2
+
+
+def test_garbage_is_quarantined_and_the_receiver_keeps_working(hub, commune, broker):
+    up = f"{broker.prefix}/c/00001/up"
+    for bad in (b"", b"garbage", wire.encode(_batch([_dossier(1)], 1))[:20],
+                wire.HEADER.pack(b"CE", 1, 1, 1, 0, 10_000, 0) + zlib.compress(b"\0" * 10_000_000)):
+        commune.publish(up, bad)
+    assert wait_for(lambda: hub.store.count("quarantine") == 4)
+    commune.publish(up, wire.encode(_batch([_dossier(1)], 1)))
+    assert _ack(commune).upto == 1
+
+
+def test_payload_claiming_another_commune_is_quarantined(hub, commune, broker):
+    commune.publish(f"{broker.prefix}/c/00001/up", wire.encode(_batch([_dossier(1, commune="00002")], 1,
+                                                                      commune="00002")))
+    assert wait_for(lambda: hub.store.count("quarantine") == 1)
+    reason = hub.store.query("SELECT reason FROM quarantine")[0]["reason"]
+    assert "claims commune '00002'" in reason
+    assert hub.store.count("dossiers") == 0
+
+
+def test_unexpected_kind_on_up_is_quarantined(hub, commune, broker):
+    commune.publish(f"{broker.prefix}/c/00001/up", wire.encode(wire.Ack("dev-1", 5)))
+    assert wait_for(lambda: hub.store.count("quarantine") == 1)
+
+
+def test_hello_gets_authoritative_ack_and_pending_down_messages(hub, commune, broker):
+    commune.subscribe(f"{broker.prefix}/c/00001/down")
+    hub.store.commit_batch(_batch([_dossier(1)], 1))
+    m = hub.store.add_outbound("00001", "decision", {"dossier_id": "d-000001", "status": "done"})
+    commune.publish(f"{broker.prefix}/c/00001/up", wire.encode(wire.Hello("00001", "dev-1", 5, 9)))
+    got = {}
+    for _ in range(2):
+        topic, payload = commune.get()
+        got[topic.rsplit("/", 1)[1]] = wire.decode(payload)
+    assert got["ack"] == wire.Ack("dev-1", 1, resume=True)
+    assert got["down"].id == m.id
+
+
+def test_heartbeat_and_last_will_update_device_state(hub, commune, broker):
+    health = f"{broker.prefix}/c/00001/health"
+    commune.publish(health, wire.encode(wire.Heartbeat("00001", "dev-1", True, backlog=4)))
+    assert wait_for(lambda: [s.online for s in hub.store.status()] == [True])
+    commune.publish(health, wire.encode(wire.Heartbeat("00001", "dev-1", False)))
+    assert wait_for(lambda: [s.online for s in hub.store.status()] == [False])
+
+
+def test_down_ack_marks_down_message_done(hub, commune, broker):
+    m = hub.store.add_outbound("00001", "decision", {"dossier_id": "d-1", "status": "done"})
+    commune.publish(f"{broker.prefix}/c/00001/up", wire.encode(
+        wire.DownAck("00001", "dev-1", (wire.DownResult(m.id, "refused", "no such dossier"),))))
+    assert wait_for(lambda: hub.store.pending_outbound("00001") == [])
+    assert hub.store.query("SELECT outcome, reason FROM outbound") == [
+        {"outcome": "refused", "reason": "no such dossier"}]
