@@ -178,7 +178,13 @@ def m001_core(conn: sqlite3.Connection) -> None:
     """)
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_core]
+def m002_ticket_queue(conn: sqlite3.Connection) -> None:
+    # The queue a ticket waits in now; NULL = the service that numbered it (`service`). A transfer
+    # changes `queue` only, so the ticket keeps its label and (day, service, priority, number) stays unique.
+    conn.execute("ALTER TABLE tickets ADD COLUMN queue TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_core, m002_ticket_queue]
 
 
 def migrate(store: "Store") -> int:
