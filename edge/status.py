@@ -1,0 +1,87 @@
+"""A summary of the appliance's state, for `commune-edge status`, the kiosk and the heartbeat."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import TYPE_CHECKING, Any
+
+from . import hlc as hlc_mod, outbox
+from .clock import local_now
+
+if TYPE_CHECKING:
+    from .store import Store
+
+COUNTED_TABLES = ("dossiers", "dossier_history", "tickets", "form_submissions", "staff", "audit",
+                  "outbox", "procedures", "form_definitions")
+
+
+def store_size(store: "Store") -> int:
+    """Bytes on disk: the database file with its WAL."""
+    total = 0
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            total += os.path.getsize(str(store.path) + suffix)
+        except OSError:
+            pass
+    return total
+
+
+def summary(store: "Store") -> dict[str, Any]:
+    """Counts by table and status, outbox state, size, free disk, schema, clock."""
+    st = outbox.stats(store)
+    today = local_now().date().isoformat()
+    catalogue_version = store.scalar("SELECT COALESCE(MAX(version), 0) FROM documents WHERE kind = 'catalogue'")
+    return {
+        "commune": {"code": store.commune.code, "name": store.commune.name,
+                    "agency_code": store.commune.agency_code, "desk": store.commune.desk},
+        "device_id": store.device_id,
+        "schema_version": store.schema_version(),
+        "store": {"path": str(store.path), "bytes": store_size(store),
+                  "free_disk_bytes": shutil.disk_usage(store.path.parent).free,
+                  "min_free_bytes": store.min_free_bytes},
+        "tables": {t: store.scalar(f"SELECT COUNT(*) FROM {t}") for t in COUNTED_TABLES},
+        "dossiers_by_status": {r["status"]: r["n"] for r in store.query(
+            "SELECT status, COUNT(*) AS n FROM dossiers GROUP BY status ORDER BY status")},
+        "tickets_today": {r["status"]: r["n"] for r in store.query(
+            "SELECT status, COUNT(*) AS n FROM tickets WHERE day = ? GROUP BY status", (today,))},
+        "outbox": {"pending": st.pending, "acked": store.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE acked_at IS NOT NULL"), "last_seq": st.last_seq,
+            "last_acked_seq": st.last_acked_seq, "last_acked_at": st.last_acked_at,
+            "oldest_pending_at": st.oldest_pending_at, "pending_by_table": st.by_table},
+        "catalogue_version": catalogue_version,
+        "clock": {"hlc": hlc_mod.to_text(store.hlc.last) if store.hlc.last else None,
+                  "trusted": store.hlc.clock_trusted(), "behind_ms": store.hlc.behind_ms()},
+    }
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def format_text(s: dict[str, Any]) -> str:
+    """The summary for people, one fact per line."""
+    c = s["commune"]
+    lines = [f"{c['name']} ({c['code']}), agency {c['agency_code']}, desk {c['desk']}",
+             f"device {s['device_id']}, schema version {s['schema_version']}, "
+             f"catalogue version {s['catalogue_version']}",
+             f"store {s['store']['path']}: {_mb(s['store']['bytes'])}; "
+             f"free disk {_mb(s['store']['free_disk_bytes'])} (floor {_mb(s['store']['min_free_bytes'])})",
+             "records: " + ", ".join(f"{t} {n}" for t, n in s["tables"].items())]
+    if s["dossiers_by_status"]:
+        lines.append("dossiers by status: " + ", ".join(f"{k} {v}" for k, v in s["dossiers_by_status"].items()))
+    if s["tickets_today"]:
+        lines.append("tickets today: " + ", ".join(f"{k} {v}" for k, v in s["tickets_today"].items()))
+    o = s["outbox"]
+    lines.append(f"outbox: {o['pending']} pending, {o['acked']} acknowledged, last seq {o['last_seq']}, "
+                 f"last ack {o['last_acked_seq']} at {o['last_acked_at'] or 'never'}")
+    if o["oldest_pending_at"]:
+        lines.append(f"oldest unsynced record: {o['oldest_pending_at']}")
+    clk = s["clock"]
+    lines.append(f"clock: hlc {clk['hlc'] or '-'}, " + ("trusted" if clk["trusted"] else
+                 f"NOT TRUSTED (wall clock {clk['behind_ms']} ms behind the last stamp or unset)"))
+    for key, value in s.items():
+        if key not in ("commune", "device_id", "schema_version", "store", "tables", "dossiers_by_status",
+                       "tickets_today", "outbox", "catalogue_version", "clock"):
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines)
