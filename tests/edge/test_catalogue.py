@@ -1,0 +1,216 @@
+"""The procedure catalogue: bundled demo, import, versions, stale and invalid documents, search."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+
+from edge import catalogue, documents
+from edge.catalogue import Procedure
+from edge.documents import StaleDocument
+from edge.errors import DocumentError, NotFoundError
+from edge.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = Store(tmp_path / "commune.db", min_free_mb=0)
+    yield s
+    s.close()
+
+
+def proc(code="KS", **over):
+    entry = {"code": code, "name": "Đăng ký khai sinh", "name_en": "Birth registration",
+             "field": "Hộ tịch", "deadline_days": 0, "verification_days": 0, "fee": 0,
+             "fee_note": "miễn phí", "documents": ["Tờ khai", "Giấy chứng sinh"]}
+    entry.update(over)
+    return entry
+
+
+def doc(version=1, procedures=None):
+    return {"kind": "catalogue", "version": version,
+            "procedures": procedures if procedures is not None else [proc()]}
+
+
+def snapshot(store):
+    return (store.query("SELECT * FROM procedures ORDER BY catalogue_version, code"),
+            store.query("SELECT kind, version FROM documents ORDER BY kind, version"))
+
+
+# -- bundled demo ------------------------------------------------------------------------------
+def test_empty_store_has_catalogue_version_zero(store):
+    assert catalogue.current_version(store) == 0
+
+
+def test_bundled_demo_catalogue_installs_when_none(store):
+    assert catalogue.ensure_bundled(store) == 1
+    codes = {p.code for p in catalogue.procedures(store)}
+    assert {"HT-KS", "HT-KT", "HT-KH", "HT-XNHN", "HT-NCMC", "HT-GH", "HT-CC", "HT-TL",
+            "CT-BS", "CT-CK", "CT-HD"} <= codes
+
+
+def test_bundled_demo_is_not_installed_over_an_existing_catalogue(store):
+    catalogue.import_document(store, doc(version=7), "file")
+    assert catalogue.ensure_bundled(store) == 7
+    assert [p.code for p in catalogue.procedures(store)] == ["KS"]
+
+
+def test_bundled_marriage_adds_five_verification_days(store):
+    catalogue.ensure_bundled(store)
+    kh = catalogue.get(store, "HT-KH")
+    assert (kh.deadline_days, kh.verification_days) == (0, 5)
+
+
+def test_bundled_correction_takes_three_plus_five_days(store):
+    catalogue.ensure_bundled(store)
+    cc = catalogue.get(store, "HT-CC")
+    assert (cc.deadline_days, cc.verification_days) == (3, 5)
+
+
+def test_bundled_procedures_list_required_documents(store):
+    catalogue.ensure_bundled(store)
+    assert all(p.documents for p in catalogue.procedures(store))
+
+
+def test_bundled_catalogue_is_marked_demo_and_unverified():
+    body = json.loads(documents.bundled_path("catalogue-demo.json").read_text(encoding="utf-8"))
+    assert "DEMO" in body["note"] and "UNVERIFIED" in body["note"]
+
+
+# -- import and versions ----------------------------------------------------------------------
+def test_import_returns_version_and_procedures_are_readable(store):
+    assert catalogue.import_document(store, doc(version=3), "mqtt") == 3
+    assert catalogue.get(store, "KS") == Procedure(
+        code="KS", name="Đăng ký khai sinh", name_en="Birth registration", field="Hộ tịch",
+        deadline_days=0, verification_days=0, fee=0, fee_note="miễn phí",
+        documents=("Tờ khai", "Giấy chứng sinh"), catalogue_version=3)
+
+
+def test_old_catalogue_version_stays_queryable(store):
+    catalogue.import_document(store, doc(version=1, procedures=[proc(deadline_days=1)]), "f")
+    catalogue.import_document(store, doc(version=2, procedures=[proc(deadline_days=4)]), "f")
+    assert catalogue.get(store, "KS").deadline_days == 4
+    assert catalogue.get(store, "KS", version=1).deadline_days == 1
+    assert catalogue.current_version(store) == 2
+
+
+def test_withdrawn_procedure_is_gone_from_current_but_kept_in_old_version(store):
+    catalogue.import_document(store, doc(version=1, procedures=[proc("A"), proc("B")]), "f")
+    catalogue.import_document(store, doc(version=2, procedures=[proc("A")]), "f")
+    with pytest.raises(NotFoundError, match="'B'"):
+        catalogue.get(store, "B")
+    assert catalogue.get(store, "B", version=1).code == "B"
+
+
+def test_unknown_code_error_names_the_code(store):
+    catalogue.import_document(store, doc(), "f")
+    with pytest.raises(NotFoundError, match="XYZ"):
+        catalogue.get(store, "XYZ")
+
+
+def test_get_without_any_catalogue_says_none_is_installed(store):
+    with pytest.raises(NotFoundError, match="no procedure catalogue"):
+        catalogue.get(store, "KS")
+
+
+def test_uninstalled_version_is_not_found(store):
+    catalogue.import_document(store, doc(), "f")
+    with pytest.raises(NotFoundError, match="version 9"):
+        catalogue.procedures(store, version=9)
+
+
+def test_same_version_is_stale_and_changes_nothing(store):
+    catalogue.import_document(store, doc(version=2), "f")
+    before = snapshot(store)
+    with pytest.raises(StaleDocument) as info:
+        catalogue.import_document(store, doc(version=2, procedures=[proc("OTHER")]), "f")
+    assert (info.value.version, info.value.installed) == (2, 2)
+    assert snapshot(store) == before
+
+
+def test_older_version_is_stale_and_a_document_error(store):
+    catalogue.import_document(store, doc(version=2), "f")
+    with pytest.raises(DocumentError):
+        catalogue.import_document(store, doc(version=1), "f")
+
+
+# -- invalid documents ------------------------------------------------------------------------
+@pytest.mark.parametrize("bad, where", [
+    (proc(code="có dấu"), "procedures[1].code"),
+    (proc(name=""), "procedures[1].name"),
+    (proc(field=None), "procedures[1].field"),
+    (proc(deadline_days=-1), "procedures[1].deadline_days"),
+    (proc(deadline_days="3"), "procedures[1].deadline_days"),
+    (proc(verification_days=True), "procedures[1].verification_days"),
+    (proc(fee=1.5), "procedures[1].fee"),
+    (proc(documents="Tờ khai"), "procedures[1].documents"),
+    (proc(documents=["ok", ""]), "procedures[1].documents[1]"),
+    (proc(deadline="3"), "unknown key"),
+    (proc(code="A"), "listed twice"),
+    ("HT-KS", "procedures[1]: must be an object"),
+])
+def test_invalid_procedure_is_named_and_store_is_unchanged(store, bad, where):
+    catalogue.import_document(store, doc(version=1), "f")
+    before = snapshot(store)
+    with pytest.raises(DocumentError) as info:
+        catalogue.import_document(store, doc(version=2, procedures=[proc("A"), bad]), "f")
+    assert where in str(info.value)
+    assert snapshot(store) == before
+
+
+def test_missing_deadline_is_an_error(store):
+    entry = proc()
+    del entry["deadline_days"]
+    with pytest.raises(DocumentError, match=r"procedures\[0\]\.deadline_days"):
+        catalogue.import_document(store, doc(procedures=[entry]), "f")
+
+
+@pytest.mark.parametrize("bad", [
+    None, [], {"kind": "forms", "version": 1, "procedures": [proc()]},
+    {"kind": "catalogue", "procedures": [proc()]}, {"kind": "catalogue", "version": 1},
+    {"kind": "catalogue", "version": 1, "procedures": []},
+])
+def test_malformed_catalogue_document_is_rejected(store, bad):
+    with pytest.raises(DocumentError):
+        catalogue.import_document(store, copy.deepcopy(bad), "f")
+    assert snapshot(store) == ([], [])
+
+
+def test_all_bad_procedures_are_reported_at_once(store):
+    bad = doc(procedures=[proc("A", fee=-5), proc("B", name=3)])
+    with pytest.raises(DocumentError) as info:
+        catalogue.import_document(store, bad, "f")
+    assert "procedures[0].fee" in str(info.value) and "procedures[1].name" in str(info.value)
+
+
+def test_import_is_in_the_audit_log(store):
+    catalogue.import_document(store, doc(version=4), "usb")
+    rows = store.query("SELECT actor, detail FROM audit WHERE action = 'catalogue.import'")
+    assert len(rows) == 1 and json.loads(rows[0]["detail"])["source"] == "usb"
+
+
+# -- search -----------------------------------------------------------------------------------
+def test_search_ignores_accents_and_case(store):
+    catalogue.ensure_bundled(store)
+    assert [p.code for p in catalogue.search(store, "KHAI SINH")] == ["HT-KS"]
+
+
+def test_search_finds_by_field(store):
+    catalogue.ensure_bundled(store)
+    assert {p.code for p in catalogue.search(store, "chung thuc")} == {"CT-BS", "CT-CK", "CT-HD"}
+
+
+def test_search_finds_by_code(store):
+    catalogue.ensure_bundled(store)
+    assert [p.code for p in catalogue.search(store, "ht-cc")] == ["HT-CC"]
+
+
+def test_search_matches_word_starts_only(store):
+    catalogue.ensure_bundled(store)
+    assert catalogue.search(store, "hai sinh") == []
+
+
+def test_search_without_catalogue_is_empty(store):
+    assert catalogue.search(store, "khai sinh") == []
