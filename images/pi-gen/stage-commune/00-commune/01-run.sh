@@ -25,3 +25,7 @@ fi
 install -d -m 755 "${ROOTFS_DIR}/opt/commune-edge/dist"
 rm -f "${ROOTFS_DIR}"/opt/commune-edge/dist/*.whl
 install -m 644 "${wheels[0]}" "${ROOTFS_DIR}/opt/commune-edge/dist/"
+if [ -f files/dist/operations-technician.md ]; then
+	install -D -m 644 files/dist/operations-technician.md \
+		"${ROOTFS_DIR}/opt/commune-edge/docs/operations-technician.md"
+fi
