@@ -21,7 +21,7 @@ import serial
 from .base import Device, DeviceState, MissingDevice
 from .config import ModemConfig
 from .errors import DeviceIOError, HardwareError
-from .serialport import open_port
+from .serialport import PORT_ERRORS, open_port
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ class SerialModem(Device):
         if self._port is not None:
             try:
                 self._port.close()
-            except (OSError, serial.SerialException):
+            except PORT_ERRORS:
                 pass
             self._port = None
 
@@ -157,7 +157,9 @@ class SerialModem(Device):
                 port.write(cmd.encode("ascii") + b"\r")
                 port.flush()
                 return self._answer(port, cmd, expect)
-            except (serial.SerialException, OSError) as e:
+            except ModemError:           # an OSError too: must come before PORT_ERRORS
+                raise
+            except PORT_ERRORS as e:
                 self._drop()
                 raise ModemSilentError(f"modem on {self.config.port}: port failed ({e})") from None
 

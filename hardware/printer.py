@@ -21,7 +21,7 @@ from .base import Device, DeviceState, MissingDevice
 from .config import PrinterConfig
 from .errors import DeviceIOError, DeviceMissingError, PrinterError
 from .profiles import Profile
-from .serialport import open_port
+from .serialport import PORT_ERRORS, open_port
 from edge.slips import Slip
 from .spool import Job, Spool
 
@@ -76,7 +76,7 @@ class SerialPrinter(Device):
         if self._port is not None:
             try:
                 self._port.close()
-            except (OSError, serial.SerialException):
+            except PORT_ERRORS:
                 pass
             self._port = None
 
@@ -97,14 +97,14 @@ class SerialPrinter(Device):
             replies = [self._ask(port, n) for n in (escpos.STATUS_PRINTER, escpos.STATUS_OFFLINE,
                                                     escpos.STATUS_PAPER)]
             return escpos.parse_status(*replies)
+        except PrinterError:           # an OSError too: must come before PORT_ERRORS
+            raise
         except ValueError as e:
             raise PrinterError(f"printer on {self.config.port}: garbled status ({e})", "io") from None
-        except (serial.SerialException, OSError) as e:
+        except PORT_ERRORS as e:
             self._drop()
             raise PrinterError(f"printer on {self.config.port}: {REASONS['unplugged']} ({e})",
                                "unplugged") from None
-        except PrinterError:
-            raise
 
     def status(self) -> escpos.Status:
         """Ask the printer how it is (DLE EOT 1, 2, 4). Raises PrinterError when it cannot tell."""
@@ -112,7 +112,10 @@ class SerialPrinter(Device):
             return self._status()
 
     def send(self, data: bytes) -> None:
-        """Check the status, then write one job. Raises PrinterError (with a reason) on any problem."""
+        """Check the status, write one job, check the status again.
+
+        Raises PrinterError (with a reason) on any problem; the job may then be partly printed.
+        """
         with self._lock:
             problem = self._status().problem
             if problem:
@@ -126,10 +129,15 @@ class SerialPrinter(Device):
                 self._drop()
                 raise PrinterError(f"printer on {self.config.port}: {REASONS['timeout']}",
                                    "timeout") from None
-            except (serial.SerialException, OSError) as e:
+            except PORT_ERRORS as e:
                 self._drop()
                 raise PrinterError(f"printer on {self.config.port}: {REASONS['unplugged']} ({e})",
                                    "unplugged") from None
+            # Asked after the data: proves the printer took the job and is still there. A job
+            # whose printer vanished or ran out of paper meanwhile is printed again, never lost.
+            problem = self._status().problem
+            if problem:
+                raise PrinterError(f"printer on {self.config.port}: {REASONS[problem]}", problem)
 
     def state(self) -> DeviceState:
         detail = f"{self.config.port} {self.config.baud} baud, profile {self.profile.key} ({self.profile.width} mm)"

@@ -22,7 +22,7 @@ from edge.errors import CCCDError
 from .base import Device, DeviceState, MissingDevice
 from .config import SerialConfig
 from .errors import HardwareError
-from .serialport import open_port
+from .serialport import PORT_ERRORS, open_port
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,7 @@ class SerialScanner(Device):
                 splitter = LineSplitter()
             try:
                 data = self._port.read(self._port.in_waiting or 1)
-            except (serial.SerialException, OSError) as e:
+            except PORT_ERRORS as e:
                 self.last_error = f"scanner on {self.config.port}: port failed ({e})"
                 log.warning("%s", self.last_error)
                 self._drop()
@@ -151,7 +151,7 @@ class SerialScanner(Device):
         if self._port is not None:
             try:
                 self._port.close()
-            except (OSError, serial.SerialException):
+            except PORT_ERRORS:
                 pass
             self._port = None
 

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import termios
 
 import serial
 
 from .errors import DeviceIOError, DeviceMissingError
+
+#: What a port that went away raises (pyserial, the OS, or termios on a hung-up tty).
+PORT_ERRORS = (serial.SerialException, OSError, termios.error)
 
 
 def open_port(path: str, baud: int, timeout: float, what: str) -> serial.Serial:
