@@ -63,7 +63,7 @@ def ensure_reference_data(store: "Store") -> None:
     from . import calendar, catalogue, forms
     catalogue.ensure_bundled(store)
     forms.ensure_bundled(store)
-    ensure_cal = getattr(calendar, "ensure_bundled", None)
+    ensure_cal = getattr(calendar, "ensure_bundled_demo", None)
     if ensure_cal:
         ensure_cal(store)
 
