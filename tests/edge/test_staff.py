@@ -82,8 +82,8 @@ def test_taken_username_is_refused(lan):
     assert len(staff.list_staff(lan)) == 1
 
 
-@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "0000", "1234", "98765", "", " 4826"])
-def test_bad_or_trivial_pin_is_refused(store, pin):
+@pytest.mark.parametrize("pin", ["123", "123456789", "12a4", "", " 4826", "４８２６"])
+def test_pin_that_is_not_4_to_8_digits_is_refused(store, pin):
     with pytest.raises(ValidationError) as e:
         staff.add(store, "lan", "Nguyễn Thị Lan", "officer", pin, actor="admin")
     assert "pin" in e.value.errors
@@ -112,6 +112,12 @@ def test_an_admin_can_be_disabled_when_another_remains(store):
     staff.add(store, "root", "Quản Trị", "admin", "4826", actor="setup")
     staff.add(store, "root2", "Quản Trị Hai", "admin", "4826", actor="setup")
     assert staff.disable(store, "root", "root2")["disabled"] is True
+
+
+@pytest.mark.parametrize("pin, trivial", [("0000", True), ("1234", True), ("98765", True),
+                                          ("2580", False), ("1357", False), ("12345679", False)])
+def test_trivial_pins_are_recognised(pin, trivial):
+    assert staff.is_trivial_pin(pin) is trivial
 
 
 # -- login -------------------------------------------------------------------------------------
@@ -229,3 +235,73 @@ def test_require_role_refuses_other_roles():
     with pytest.raises(AuthError) as e:
         staff.require_role(staff.StaffMember("lan", "Nguyễn Thị Lan", "officer"), "admin")
     assert "requires role admin" in str(e.value)
+
+
+# -- the `staff` CLI ---------------------------------------------------------------------------
+def run_cli(argv, capsys, stdin=None, monkeypatch=None):
+    import argparse
+    import io
+    from edge import cli_staff
+    parser = argparse.ArgumentParser(prog="commune-edge")
+    parser.add_argument("--config")
+    cli_staff.register(parser.add_subparsers(dest="command", required=True))
+    if monkeypatch is not None:
+        monkeypatch.setattr("sys.stdin", io.StringIO(stdin or ""))
+    args = parser.parse_args(argv)
+    code = args.func(args)
+    return code, capsys.readouterr().out
+
+
+def test_cli_add_with_pin_then_list_json(config_path, capsys):
+    import json
+    run_cli(["--config", str(config_path), "staff", "add", "lan", "--name", "Nguyễn Thị Lan",
+             "--role", "officer", "--pin", PIN], capsys)
+    code, out = run_cli(["staff", "list", "--json", "--config", str(config_path)], capsys)
+    assert code == 0
+    assert [(a["username"], a["role"]) for a in json.loads(out)] == [("lan", "officer")]
+
+
+def test_cli_add_reads_the_pin_from_stdin(config_path, config, capsys, monkeypatch):
+    code, out = run_cli(["--config", str(config_path), "staff", "add", "hoa", "--name", "Lò Thị Hoa",
+                         "--role", "leader"], capsys, stdin="4826\n", monkeypatch=monkeypatch)
+    from edge.store import Store
+    with Store.open(config) as store:
+        assert staff.login(store, "hoa", "4826").role == "leader"
+    assert code == 0 and "4826" not in out
+
+
+def test_cli_refuses_a_trivial_pin_and_stores_nothing(config_path, config, capsys):
+    with pytest.raises(ValidationError) as e:
+        run_cli(["--config", str(config_path), "staff", "add", "lan", "--name", "Nguyễn Thị Lan",
+                 "--role", "officer", "--pin", "1111"], capsys)
+    assert "pin" in e.value.errors
+    from edge.store import Store
+    with Store.open(config) as store:
+        assert staff.list_staff(store) == []
+
+
+def test_cli_disable_and_unlock(config_path, config, capsys):
+    base = ["--config", str(config_path), "staff"]
+    run_cli(base + ["add", "lan", "--name", "Nguyễn Thị Lan", "--role", "officer", "--pin", PIN], capsys)
+    from edge.store import Store
+    with Store.open(config) as store:
+        fail(store, 5)
+    code, out = run_cli(base + ["unlock", "lan"], capsys)
+    assert (code, out.strip()) == (0, "lan: active")
+    code, out = run_cli(base + ["disable", "lan"], capsys)
+    assert out.strip() == "lan: disabled"
+    code, out = run_cli(base + ["list"], capsys)
+    assert "lan" in out and "disabled" in out
+
+
+def test_cli_unknown_role_is_an_argparse_error(config_path, capsys):
+    with pytest.raises(SystemExit) as e:
+        run_cli(["staff", "add", "lan", "--name", "Lan", "--role", "boss", "--pin", PIN], capsys)
+    assert e.value.code == 2
+
+
+def test_cli_staff_help_lists_its_commands(capsys):
+    with pytest.raises(SystemExit):
+        run_cli(["staff", "--help"], capsys)
+    out = capsys.readouterr().out
+    assert all(c in out for c in ("add", "list", "disable", "enable", "unlock", "set-pin"))
