@@ -1,0 +1,236 @@
+"""The edge agent end to end: real broker, real receiver, real edge store, real central store."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from edge import outbox
+from sync import agent as agent_mod, hub_cli, wire
+from sync.agent import Agent
+from sync.central import CentralStore
+from sync.errors import SyncTimeout
+from sync.mqtt import Endpoint
+from sync.receiver import Receiver
+from tests.support import sync_env
+from tests.support.broker import free_port
+
+
+def wait_for(cond, timeout=15.0, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return True
+        time.sleep(step)
+    return False
+
+
+@pytest.fixture(autouse=True)
+def short_timing(monkeypatch):
+    monkeypatch.setattr(agent_mod, "HELLO_TIMEOUT", 1.0)
+    monkeypatch.setattr(agent_mod, "RECONNECT_MIN_DELAY", 0.2)
+    monkeypatch.setattr(agent_mod, "RECONNECT_MAX_DELAY", 1)
+
+
+@pytest.fixture
+def province(broker, tmp_path):
+    url = f"sqlite:///{tmp_path}/central.db"
+    store = CentralStore(url)
+    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password),
+                 store, topics=wire.Topics(broker.prefix))
+    r.start()
+    assert r.wait_connected()
+    r.config_path = sync_env.province_toml(tmp_path, broker, url)
+    yield r
+    r.stop()
+    store.close()
+
+
+@pytest.fixture
+def commune(broker, tmp_path):
+    cfg = sync_env.commune_toml(tmp_path / "c1", broker, "00001")
+    store = sync_env.open_store(cfg)
+    yield cfg, store
+    store.close()
+
+
+class Running:
+    """An agent running in a thread for the length of a `with` block."""
+
+    def __init__(self, store, cfg):
+        self.agent = Agent(store, sync_env.settings(cfg))
+        self.thread = threading.Thread(target=self.agent.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self.agent
+
+    def __exit__(self, *exc):
+        self.agent.stop()
+        self.thread.join(10)
+
+
+def _central_rows(central: CentralStore, tbl: str) -> dict[str, dict]:
+    return {r["id"]: json.loads(r["data"]) for r in central.query(f"SELECT id, data FROM {tbl}")}
+
+
+def test_once_ships_every_record_field_for_field(province, commune):
+    cfg, store = commune
+    sync_env.make_dossiers(store, 20)
+    sync_env.make_tickets(store, 30)
+    Agent(store, sync_env.settings(cfg)).run(once=True, timeout=30)
+    assert outbox.stats(store).pending == 0
+    for tbl in ("dossiers", "dossier_history", "tickets"):
+        edge_rows = {r["id"]: r for r in store.query(f"SELECT * FROM {tbl}")}
+        assert _central_rows(province.store, tbl) == edge_rows
+
+
+def test_rows_are_marked_synced_only_by_the_receivers_ack(province, commune, broker):
+    cfg, store = commune
+    sync_env.make_tickets(store, 5)
+    province.stop()          # the broker takes the batches, but nobody commits them
+    with pytest.raises(SyncTimeout):
+        Agent(store, sync_env.settings(cfg)).run(once=True, timeout=3)
+    assert outbox.stats(store).pending == 5
+
+
+def test_once_without_a_broker_fails_with_a_clear_reason(tmp_path, broker):
+    cfg = sync_env.commune_toml(tmp_path / "c9", broker, "00009", port=free_port())
+    store = sync_env.open_store(cfg)
+    sync_env.make_tickets(store, 2)
+    with pytest.raises(SyncTimeout, match="2 record change.*never connected"):
+        Agent(store, sync_env.settings(cfg)).run(once=True, timeout=1.5)
+    store.close()
+
+
+def test_decision_flows_down_and_its_new_version_flows_back_up(province, commune):
+    cfg, store = commune
+    d = sync_env.make_dossiers(store, 1)[0]
+    with Running(store, cfg):
+        assert wait_for(lambda: province.store.count("dossiers") == 1)
+        assert hub_cli.main(["--config", str(province.config_path), "decide", d.code, "processing",
+                             "--note", "Tỉnh duyệt"]) == 0
+        assert wait_for(lambda: province.store.scalar("SELECT status FROM dossiers") == "processing")
+        assert wait_for(lambda: province.store.pending_outbound("00001") == [])
+    assert store.scalar("SELECT status FROM dossiers WHERE id = ?", (d.id,)) == "processing"
+    assert province.store.scalar("SELECT COUNT(*) FROM dossier_history WHERE to_status = 'processing'") == 1
+
+
+def test_refused_decision_is_reported_and_changes_nothing(province, commune):
+    cfg, store = commune
+    d = sync_env.make_dossiers(store, 1)[0]
+    with Running(store, cfg):
+        assert wait_for(lambda: province.store.count("dossiers") == 1)
+        hub_cli.main(["--config", str(province.config_path), "decide", d.id, "returned"])
+        assert wait_for(lambda: province.store.pending_outbound("00001") == [])
+    assert province.store.scalar("SELECT outcome FROM outbound") == "refused"
+    assert store.scalar("SELECT status FROM dossiers") == "received"
+
+
+def test_decision_sent_while_the_commune_is_offline_waits_for_it(province, commune):
+    cfg, store = commune
+    d = sync_env.make_dossiers(store, 1)[0]
+    Agent(store, sync_env.settings(cfg)).run(once=True, timeout=30)
+    hub_cli.main(["--config", str(province.config_path), "decide", d.code, "processing"])
+    with Running(store, cfg):
+        assert wait_for(lambda: province.store.scalar("SELECT status FROM dossiers") == "processing")
+
+
+def test_online_dossier_handed_over_twice_makes_one_record(province, commune, tmp_path):
+    cfg, store = commune
+    sync_env.make_tickets(store, 1)
+    Agent(store, sync_env.settings(cfg)).run(once=True, timeout=30)
+    from edge import catalogue
+    f = tmp_path / "portal.json"
+    f.write_text(json.dumps({"portal_id": "G22.99-0000001", "dossier": {
+        "procedure_code": catalogue.procedures(store)[0].code, "applicant": {"full_name": "Trần Thị B"},
+        "documents": ["Tờ khai"]}}, ensure_ascii=False))
+    for _ in range(2):
+        assert hub_cli.main(["--config", str(province.config_path), "hand-over", "00001", str(f)]) == 0
+    with Running(store, cfg):
+        assert wait_for(lambda: province.store.scalar("SELECT COUNT(*) FROM dossiers WHERE channel = 'online'") == 1
+                        and province.store.pending_outbound("00001") == [])
+        time.sleep(0.5)
+    assert store.query("SELECT portal_id, status, channel FROM dossiers") == [
+        {"portal_id": "G22.99-0000001", "status": "new", "channel": "online"}]
+
+
+def _catalogue(store, version: int) -> dict:
+    doc = json.loads(store.scalar("SELECT body FROM documents WHERE kind = 'catalogue' ORDER BY version DESC"))
+    doc["version"] = version
+    return doc
+
+
+def test_published_catalogue_is_installed_and_a_repeat_changes_nothing(province, commune, tmp_path):
+    cfg, store = commune
+    before = store.scalar("SELECT MAX(version) FROM documents WHERE kind = 'catalogue'")
+    f = tmp_path / "cat.json"
+    f.write_text(json.dumps(_catalogue(store, before + 1), ensure_ascii=False))
+    assert hub_cli.main(["--config", str(province.config_path), "publish", "catalogue", str(f)]) == 0
+    with Running(store, cfg) as a:
+        assert wait_for(lambda: a.stats.documents_installed == 1)
+    with Running(store, cfg) as a:           # the retained document comes again: nothing changes
+        assert wait_for(lambda: a.connected and a._ready)
+        time.sleep(0.3)
+        assert a.stats.documents_installed == 0 and a.stats.documents_refused == 0
+    assert store.scalar("SELECT COUNT(*) FROM documents WHERE kind = 'catalogue'") == 2
+
+
+def test_invalid_document_is_refused_and_nothing_is_installed(province, commune, tmp_path):
+    cfg, store = commune
+    before = store.scalar("SELECT COUNT(*) FROM procedures")
+    doc = _catalogue(store, 99)
+    doc["procedures"] = [{"code": ""}]
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(doc))
+    hub_cli.main(["--config", str(province.config_path), "publish", "catalogue", str(f)])
+    with Running(store, cfg) as a:
+        assert wait_for(lambda: a.stats.documents_refused == 1)
+    assert store.scalar("SELECT COUNT(*) FROM procedures") == before
+
+
+def test_heartbeat_reports_backlog_and_clean_stop_marks_offline(province, commune):
+    cfg, store = commune
+    with Running(store, cfg):
+        assert wait_for(lambda: [s.online for s in province.store.status()] == [True])
+    assert wait_for(lambda: [s.online for s in province.store.status()] == [False])
+
+
+def test_province_restored_from_backup_gets_everything_again(province, commune, tmp_path, broker):
+    cfg, store = commune
+    sync_env.make_tickets(store, 40)
+    Agent(store, sync_env.settings(cfg)).run(once=True, timeout=30)
+    province.stop()
+    province.store.close()
+    fresh = CentralStore(f"sqlite:///{tmp_path}/restored.db")
+    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password), fresh,
+                 topics=wire.Topics(broker.prefix))
+    r.start()
+    try:
+        a = Agent(store, sync_env.settings(cfg))
+        a.run(once=True, timeout=30)
+        assert a.stats.rewinds == 1 and fresh.count("tickets") == 40
+    finally:
+        r.stop()
+        fresh.close()
+        province.store = CentralStore(f"sqlite:///{tmp_path}/central.db")
+
+
+def test_sync_command_without_sync_table_says_offline_only(tmp_path):
+    from sync.edge_cli import main
+    cfg = tmp_path / "commune.toml"
+    cfg.write_text('[commune]\ncode = "00001"\nname = "X"\nprovince = "02"\nagency_code = "000.00.19.H17"\n'
+                   f'[store]\npath = "{tmp_path}/c.db"\n')
+    assert main(["--config", str(cfg), "sync", "--once"]) == 2
+
+
+def test_sync_command_once_drains_and_exits_zero(province, commune, capsys):
+    from sync.edge_cli import main
+    cfg, store = commune
+    sync_env.make_tickets(store, 3)
+    assert main(["--config", str(cfg), "sync", "--once", "--timeout", "30"]) == 0
+    assert "outbox empty" in capsys.readouterr().out
+    assert province.store.count("tickets") == 3
