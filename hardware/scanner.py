@@ -9,6 +9,7 @@ that is wrong. The raw text of a CCCD is never logged.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -101,6 +102,9 @@ class SerialScanner(Device):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.last_error: str | None = None
+        #: The device the port resolved to when last opened (None while closed). pyserial empties
+        #: the input buffer on open, so anything scanned before that moment is lost.
+        self.connected_to: str | None = None
         self.scans = 0
 
     def start(self, callback: Callable[[Scan], None]) -> "SerialScanner":
@@ -121,6 +125,7 @@ class SerialScanner(Device):
             self.last_error = str(e)
             return None
         self.last_error = None
+        self.connected_to = os.path.realpath(self.config.port)
         return port
 
     def _run(self, callback: Callable[[Scan], None]) -> None:
@@ -148,6 +153,7 @@ class SerialScanner(Device):
                     log.exception("scanner callback failed for a %s scan", scan.kind)
 
     def _drop(self) -> None:
+        self.connected_to = None
         if self._port is not None:
             try:
                 self._port.close()
