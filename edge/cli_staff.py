@@ -54,7 +54,7 @@ def _read_pin(args: argparse.Namespace) -> str:
 def _state(account: dict[str, Any]) -> str:
     if account["disabled"]:
         return "disabled"
-    if account["locked_until"]:
+    if account["locked"]:
         return f"locked until {account['locked_until']}"
     return "active"
 

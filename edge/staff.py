@@ -137,6 +137,7 @@ def _row(store: "Store", username: str) -> dict[str, Any]:
 def _public(row: dict[str, Any]) -> dict[str, Any]:
     out = {k: row[k] for k in _PUBLIC.split(", ")}
     out["disabled"] = bool(out["disabled"])
+    out["locked"] = bool(out["locked_until"]) and parse_iso(out["locked_until"]) > local_now()
     return out
 
 

@@ -284,8 +284,10 @@ def test_cli_disable_and_unlock(config_path, config, capsys):
     base = ["--config", str(config_path), "staff"]
     run_cli(base + ["add", "lan", "--name", "Nguyễn Thị Lan", "--role", "officer", "--pin", PIN], capsys)
     from edge.store import Store
+    from edge.clock import local_now
     with Store.open(config) as store:
-        fail(store, 5)
+        fail(store, 5, start=local_now())
+    assert "locked until" in run_cli(base + ["list"], capsys)[1]
     code, out = run_cli(base + ["unlock", "lan"], capsys)
     assert (code, out.strip()) == (0, "lan: active")
     code, out = run_cli(base + ["disable", "lan"], capsys)
