@@ -267,13 +267,15 @@ def _parse_days(doc: dict[str, Any], version: int, source: str) -> list[tuple[st
     return rows
 
 
-def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: str = "system") -> int:
+def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: str = "system",
+                    bundled: bool = False) -> int:
     """Install a province calendar document; returns its version.
 
-    The document replaces the previous overlay in one transaction. Raises DocumentError naming every
+    The document replaces the previous overlay in one transaction. `bundled` is for the bundled
+    demo (version 0) only. Raises DocumentError naming every
     bad entry (nothing is changed), StaleDocument when its version is not newer than the installed one.
     """
-    version = documents.check_header(doc, "calendar")
+    version = documents.check_header(doc, "calendar", bundled=bundled)
     if not isinstance(source, str) or not source.strip():
         raise DocumentError("calendar document: the source must be named")
     rows = _parse_days(doc, version, source.strip())
@@ -288,17 +290,17 @@ def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: 
 
 
 def current_version(store: "Store") -> int:
-    """The installed province calendar version, 0 when none."""
+    """The installed province calendar version; 0 when none or only the bundled demo."""
     return documents.installed_version(store, "calendar")
 
 
 def ensure_bundled_demo(store: "Store") -> int:
-    """Install the bundled DEMO overlay (edge/data/calendar-demo.json) when no calendar is installed.
+    """Install the bundled DEMO overlay (edge/data/calendar-demo.json, version 0) when no calendar
+    document is installed; the province's first calendar document replaces it.
 
     For demo stores only: its provincial days are invented. Returns the installed version.
     """
-    have = current_version(store)
-    if have:
-        return have
+    if documents.has_any(store, "calendar"):
+        return current_version(store)
     path = documents.bundled_path(BUNDLED_DEMO)
-    return import_document(store, documents.load_file(path), f"bundled {path.name}")
+    return import_document(store, documents.load_file(path), f"bundled {path.name}", bundled=True)

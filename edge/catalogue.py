@@ -57,17 +57,16 @@ class Procedure:
 
 
 def current_version(store: "Store") -> int:
-    """The installed catalogue version, 0 when none."""
+    """The installed catalogue version; 0 when none, or when only the bundled demo (version 0) is."""
     return documents.installed_version(store, "catalogue")
 
 
 def _resolve(store: "Store", version: int | None) -> int:
     if version is None:
-        version = current_version(store)
-        if version == 0:
+        if not documents.has_any(store, "catalogue"):
             raise NotFoundError("Chưa có danh mục thủ tục (no procedure catalogue is installed; "
                                 "run `commune-edge catalogue import FILE`)")
-        return version
+        return current_version(store)
     if not store.scalar("SELECT 1 FROM documents WHERE kind = 'catalogue' AND version = ?", (version,)):
         raise NotFoundError(f"Không có danh mục thủ tục phiên bản {version} "
                             f"(catalogue version {version} is not installed)")
@@ -104,9 +103,9 @@ def search(store: "Store", text: str) -> list[Procedure]:
     name, English name or field, ignoring case and Vietnamese accents ("khai sinh" finds
     "Đăng ký khai sinh"). Empty text lists all.
     """
-    version = current_version(store)
-    if version == 0:
+    if not documents.has_any(store, "catalogue"):
         return []
+    version = current_version(store)
     words = tokens(text)
     sql = "SELECT * FROM procedures WHERE catalogue_version = ?"
     params: list[Any] = [version]
@@ -200,13 +199,15 @@ def _parse(doc: dict[str, Any], version: int) -> list[dict[str, Any]]:
     return rows
 
 
-def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: str = "system") -> int:
+def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: str = "system",
+                    bundled: bool = False) -> int:
     """Install a catalogue document as a new version; returns the version.
 
-    Earlier versions stay (dossiers refer to them). Raises DocumentError naming every bad entry
+    Earlier versions stay (dossiers refer to them). `bundled` is for the bundled demo (version 0)
+    only. Raises DocumentError naming every bad entry
     (nothing is changed) and StaleDocument when the version is not newer than the installed one.
     """
-    version = documents.check_header(doc, "catalogue")
+    version = documents.check_header(doc, "catalogue", bundled=bundled)
     if not isinstance(source, str) or not source.strip():
         raise DocumentError("catalogue document: the source must be named")
     rows = _parse(doc, version)
@@ -221,13 +222,12 @@ def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: 
 
 
 def ensure_bundled(store: "Store") -> int:
-    """Install the bundled DEMO catalogue (edge/data/catalogue-demo.json) when none is installed.
-
-    Returns the installed catalogue version.
+    """Install the bundled DEMO catalogue (edge/data/catalogue-demo.json, version 0) when none is
+    installed; any catalogue the province sends (version ≥ 1) supersedes it. Returns the installed
+    catalogue version.
     """
-    have = current_version(store)
-    if have:
-        return have
+    if documents.has_any(store, "catalogue"):
+        return current_version(store)
     path = documents.bundled_path(BUNDLED)
-    return import_document(store, documents.load_file(path), f"bundled {path.name}")
+    return import_document(store, documents.load_file(path), f"bundled {path.name}", bundled=True)
 

@@ -4,6 +4,9 @@ Each document is a JSON object with `kind` and an integer `version`; it is kept 
 `documents` table beside the rows it was unpacked into. A document is only ever installed when its
 version is higher than the installed one, and always in one transaction with what it changes.
 The formats are described in docs/documents.md.
+
+The DEMO documents bundled in edge/data/ have version 0 (BUNDLED_VERSION), which only a bundled
+document may use: the province's first document (version 1) always supersedes them.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 KINDS = ("catalogue", "calendar", "forms")
+BUNDLED_VERSION = 0
 MAX_ERRORS_SHOWN = 10
 
 
@@ -62,10 +66,10 @@ def describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def check_header(doc: Any, kind: str) -> int:
+def check_header(doc: Any, kind: str, *, bundled: bool = False) -> int:
     """Check that `doc` is a `kind` document with a valid version; return the version.
 
-    Raises DocumentError naming what is wrong.
+    Versions start at 1; a bundled document has version 0. Raises DocumentError naming what is wrong.
     """
     if kind not in KINDS:
         raise DocumentError(f"unknown document kind {kind!r}; known: {', '.join(KINDS)}")
@@ -75,6 +79,11 @@ def check_header(doc: Any, kind: str) -> int:
         raise DocumentError(f"not a {kind} document: 'kind' is {describe(doc.get('kind'))}, "
                             f"expected {kind!r}")
     version = doc.get("version")
+    if bundled:
+        if version != BUNDLED_VERSION or isinstance(version, bool):
+            raise DocumentError(f"bundled {kind} document: 'version' must be {BUNDLED_VERSION}, "
+                                f"got {describe(version)}")
+        return version
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
         raise DocumentError(f"{kind} document: 'version' must be a whole number ≥ 1, "
                             f"got {describe(version)}")
@@ -82,15 +91,20 @@ def check_header(doc: Any, kind: str) -> int:
 
 
 def installed_version(store: "Store", kind: str) -> int:
-    """The highest installed version of `kind` documents, 0 when none."""
+    """The highest installed version of `kind` documents; 0 when none (or only the bundled demo)."""
     return int(store.scalar("SELECT COALESCE(MAX(version), 0) FROM documents WHERE kind = ?",
                             (kind,)) or 0)
 
 
+def has_any(store: "Store", kind: str) -> bool:
+    """True when some `kind` document (the bundled demo included) is installed."""
+    return store.scalar("SELECT 1 FROM documents WHERE kind = ? LIMIT 1", (kind,)) is not None
+
+
 def check_newer(store: "Store", kind: str, version: int) -> None:
     """Raise StaleDocument when `version` is not newer than the installed `kind` document."""
-    have = installed_version(store, kind)
-    if version <= have:
+    have = store.scalar("SELECT MAX(version) FROM documents WHERE kind = ?", (kind,))
+    if have is not None and version <= have:
         raise StaleDocument(f"{kind} document version {version} is not newer than the installed "
                             f"version {have}; nothing changed", kind, version, have)
 

@@ -484,7 +484,7 @@ def _from_row(row: dict[str, Any]) -> FormDefinition:
 
 
 def current_version(store: "Store") -> int:
-    """The installed forms-document version, 0 when none."""
+    """The installed forms-document version; 0 when none or only the bundled demo."""
     return documents.installed_version(store, "forms")
 
 
@@ -508,14 +508,16 @@ def get_definition(store: "Store", code: str, version: int | None = None) -> For
     return _from_row(rows[0])
 
 
-def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: str = "system") -> int:
+def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: str = "system",
+                    bundled: bool = False) -> int:
     """Install a forms document (the complete set of current forms); returns its version.
 
     Definitions of older versions stay, so submissions keep the definition they were made with.
+    `bundled` is for the bundled demo (version 0) only.
     Raises DocumentError naming every bad form or field (nothing is changed) and StaleDocument when
     the version is not newer than the installed one.
     """
-    version = documents.check_header(doc, "forms")
+    version = documents.check_header(doc, "forms", bundled=bundled)
     if not isinstance(source, str) or not source.strip():
         raise DocumentError("forms document: the source must be named")
     problems = Problems("forms")
@@ -545,13 +547,12 @@ def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: 
 
 
 def ensure_bundled(store: "Store") -> int:
-    """Install the bundled DEMO monthly report (edge/data/forms-demo.json) when no forms are
-    installed. Returns the installed forms version."""
-    have = current_version(store)
-    if have:
-        return have
+    """Install the bundled DEMO monthly report (edge/data/forms-demo.json, version 0) when no forms
+    are installed; the province's first forms document supersedes it. Returns the installed version."""
+    if documents.has_any(store, "forms"):
+        return current_version(store)
     path = documents.bundled_path(BUNDLED)
-    return import_document(store, documents.load_file(path), f"bundled {path.name}")
+    return import_document(store, documents.load_file(path), f"bundled {path.name}", bundled=True)
 
 
 # -- submissions ------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date, datetime, time, timedelta, timezone
 
 import pytest
@@ -276,12 +277,70 @@ def test_malformed_calendar_document_is_rejected(store, doc):
 
 
 def test_bundled_demo_overlay_installs_once(store):
-    assert calendar.ensure_bundled_demo(store) == 1
-    assert calendar.ensure_bundled_demo(store) == 1
+    assert calendar.ensure_bundled_demo(store) == 0
+    assert calendar.ensure_bundled_demo(store) == 0
     assert len(documents.history(store, "calendar")) == 1
+
+
+def test_province_calendar_version_one_replaces_the_bundled_demo(store):
+    calendar.ensure_bundled_demo(store)
+    calendar.import_document(store, overlay_doc(version=1, days=[]), "mqtt")
+    assert calendar_rows(store) == []
+    assert WorkCalendar.load(store).day_info(date(2026, 12, 28)).provenance == "weekday"
 
 
 def test_calendar_import_is_in_the_audit_log(store):
     calendar.import_document(store, overlay_doc(version=4), "file")
     rows = store.query("SELECT action, version FROM audit WHERE action = 'calendar.import'")
     assert rows == [{"action": "calendar.import", "version": 4}]
+
+
+# -- command line -----------------------------------------------------------------------------
+def run_cli(tmp_path, capsys, *argv):
+    from edge import cli
+    from tests.conftest import write_config
+    config = write_config(tmp_path / "cfg")
+    code = cli.main(["--config", str(config), *map(str, argv)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_calendar_due_prints_the_due_date(tmp_path, capsys):
+    run_cli(tmp_path, capsys, "init")
+    # HT-CC: 3 working days; Friday 27 Nov 2026 after 15:00 counts from Monday 30 Nov.
+    code, out, _ = run_cli(tmp_path, capsys, "calendar", "due", "--procedure", "HT-CC",
+                           "--received", "2026-11-27T16:30")
+    assert (code, out.strip()) == (0, "2026-12-03")
+
+
+def test_cli_calendar_due_with_verification_adds_its_days(tmp_path, capsys):
+    run_cli(tmp_path, capsys, "init")
+    code, out, _ = run_cli(tmp_path, capsys, "calendar", "due", "--procedure", "HT-KH",
+                           "--received", "2026-12-07T09:00", "--verification")
+    assert (code, out.strip()) == (0, "2026-12-14")
+
+
+def test_cli_calendar_due_unknown_procedure_is_one_line_naming_it(tmp_path, capsys):
+    run_cli(tmp_path, capsys, "init")
+    code, _, err = run_cli(tmp_path, capsys, "calendar", "due", "--procedure", "NOPE",
+                           "--received", "2026-11-27T10:00")
+    assert code == 2 and "NOPE" in err and err.count("\n") == 1
+
+
+def test_cli_calendar_due_bad_reception_time_is_named(tmp_path, capsys):
+    run_cli(tmp_path, capsys, "init")
+    code, _, err = run_cli(tmp_path, capsys, "calendar", "due", "--procedure", "HT-KS",
+                           "--received", "hôm qua")
+    assert code == 2 and "--received" in err
+
+
+def test_cli_calendar_import_then_days_shows_provenance(tmp_path, capsys):
+    path = tmp_path / "cal.json"
+    path.write_text(json.dumps(overlay_doc(version=3)), encoding="utf-8")
+    code, out, _ = run_cli(tmp_path, capsys, "calendar", "import", path)
+    assert code == 0 and "calendar version 3 installed" in out
+    code, out, _ = run_cli(tmp_path, capsys, "calendar", "days", "2026", "--json")
+    days = {d["day"]: d for d in json.loads(out)}
+    assert days["2026-12-28"]["provenance"].startswith("province calendar v3 (file ")
+    assert days["2026-08-22"] == {"day": "2026-08-22", "working": True,
+                                  "name": "Làm bù cho ngày nghỉ 31/08/2026", "provenance": "holidays:VN"}

@@ -45,10 +45,28 @@ def test_empty_store_has_catalogue_version_zero(store):
 
 
 def test_bundled_demo_catalogue_installs_when_none(store):
-    assert catalogue.ensure_bundled(store) == 1
+    assert catalogue.ensure_bundled(store) == 0
     codes = {p.code for p in catalogue.procedures(store)}
     assert {"HT-KS", "HT-KT", "HT-KH", "HT-XNHN", "HT-NCMC", "HT-GH", "HT-CC", "HT-TL",
             "CT-BS", "CT-CK", "CT-HD"} <= codes
+
+
+def test_bundled_demo_installs_only_once(store):
+    catalogue.ensure_bundled(store)
+    catalogue.ensure_bundled(store)
+    assert len(documents.history(store, "catalogue")) == 1
+
+
+def test_province_version_one_supersedes_the_bundled_demo(store):
+    catalogue.ensure_bundled(store)
+    assert catalogue.import_document(store, doc(version=1), "mqtt") == 1
+    assert [p.code for p in catalogue.procedures(store)] == ["KS"]
+    assert catalogue.get(store, "HT-KS", version=0).catalogue_version == 0
+
+
+def test_version_zero_is_reserved_for_the_bundled_demo(store):
+    with pytest.raises(DocumentError, match="version"):
+        catalogue.import_document(store, doc(version=0), "mqtt")
 
 
 def test_bundled_demo_is_not_installed_over_an_existing_catalogue(store):
@@ -214,3 +232,45 @@ def test_search_matches_word_starts_only(store):
 
 def test_search_without_catalogue_is_empty(store):
     assert catalogue.search(store, "khai sinh") == []
+
+
+# -- command line -----------------------------------------------------------------------------
+def run_cli(tmp_path, capsys, *argv):
+    from edge import cli
+    from tests.conftest import write_config
+    config = write_config(tmp_path / "cfg")
+    code = cli.main(["--config", str(config), *map(str, argv)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_cli_catalogue_import_installs_the_file(tmp_path, capsys):
+    path = tmp_path / "cat.json"
+    path.write_text(json.dumps(doc(version=2)), encoding="utf-8")
+    code, out, _ = run_cli(tmp_path, capsys, "catalogue", "import", path)
+    assert code == 0 and "catalogue version 2 installed" in out
+    code, out, _ = run_cli(tmp_path, capsys, "catalogue", "list")
+    assert code == 0 and "KS" in out and "Đăng ký khai sinh" in out
+
+
+def test_cli_catalogue_import_of_same_version_says_nothing_changed(tmp_path, capsys):
+    path = tmp_path / "cat.json"
+    path.write_text(json.dumps(doc(version=2)), encoding="utf-8")
+    run_cli(tmp_path, capsys, "catalogue", "import", path)
+    code, _, err = run_cli(tmp_path, capsys, "catalogue", "import", path)
+    assert code == 1 and "nothing changed" in err
+
+
+def test_cli_catalogue_import_of_broken_json_names_file_and_line(tmp_path, capsys):
+    path = tmp_path / "cat.json"
+    path.write_text('{"kind": "catalogue",\n "version": 1,\n "procedures": [}', encoding="utf-8")
+    code, _, err = run_cli(tmp_path, capsys, "catalogue", "import", path)
+    assert code == 2 and str(path) in err and "line 3" in err
+    assert err.count("\n") == 1
+
+
+def test_cli_catalogue_import_of_invalid_document_names_the_entry(tmp_path, capsys):
+    path = tmp_path / "cat.json"
+    path.write_text(json.dumps(doc(procedures=[proc(fee=-1)])), encoding="utf-8")
+    code, _, err = run_cli(tmp_path, capsys, "catalogue", "import", path)
+    assert code == 2 and "procedures[0].fee" in err

@@ -222,7 +222,7 @@ def test_submit_stores_converted_values(demo):
     forms.submit(demo, DEMO, "2026-11", GOOD, actor="mai")
     sub = forms.get_submission(demo, DEMO, "2026-11")
     assert sub["status"] == "submitted" and sub["submitted_at"]
-    assert sub["values"]["ty_le_dung_han"] == 97.5 and sub["form_version"] == 1
+    assert sub["values"]["ty_le_dung_han"] == 97.5 and sub["form_version"] == 0
 
 
 def test_submitted_report_cannot_be_edited(demo):
@@ -358,7 +358,31 @@ def test_malformed_forms_document_is_rejected(store, bad):
     assert snapshot(store) == ([], [])
 
 
-def test_bundled_forms_install_once(store):
-    assert forms.ensure_bundled(store) == 1
-    assert forms.ensure_bundled(store) == 1
+def test_bundled_forms_install_once_as_version_zero(store):
+    assert forms.ensure_bundled(store) == 0
+    assert forms.ensure_bundled(store) == 0
     assert [d.code for d in forms.definitions(store)] == [DEMO]
+    assert len(store.query("SELECT * FROM documents WHERE kind = 'forms'")) == 1
+
+
+def test_province_forms_version_one_supersedes_the_bundled_demo(demo):
+    assert forms.import_document(demo, forms_doc(version=1), "mqtt") == 1
+    assert [d.code for d in forms.definitions(demo)] == ["F1"]
+
+
+def test_version_zero_is_reserved_for_the_bundled_demo(store):
+    with pytest.raises(DocumentError, match="version"):
+        forms.import_document(store, forms_doc(version=0), "mqtt")
+
+
+# -- command line -----------------------------------------------------------------------------
+def test_cli_forms_import_installs_and_lists(tmp_path, capsys):
+    from edge import cli
+    from tests.conftest import write_config
+    config = write_config(tmp_path / "cfg")
+    path = tmp_path / "forms.json"
+    path.write_text(json.dumps(forms_doc(version=4)), encoding="utf-8")
+    assert cli.main(["--config", str(config), "forms", "import", str(path)]) == 0
+    assert "forms version 4 installed" in capsys.readouterr().out
+    assert cli.main(["--config", str(config), "forms", "list"]) == 0
+    assert "F1" in capsys.readouterr().out
