@@ -202,13 +202,11 @@ def call_next(store: "Store", counter: str, actor: str, service: str | None = No
         for row in store.query("SELECT * FROM tickets WHERE day = ? AND status = 'called' AND counter = ?",
                                (day, counter)):
             _update(store, row, {"status": "done", "finished_at": _iso(at)}, actor, "ticket.finish", at)
-        waiting = store.query(
-            f"SELECT * FROM tickets WHERE day = ? AND status = 'waiting'{where} "
-            "ORDER BY issued_at, priority DESC, number", (day, *params))
-        if not waiting:
+        prio, normal = ([*store.query(
+            f"SELECT * FROM tickets WHERE day = ? AND status = 'waiting' AND priority = ?{where} "
+            "ORDER BY issued_at, number LIMIT 1", (day, kind, *params))] for kind in (1, 0))
+        if not prio and not normal:
             return None
-        prio = [r for r in waiting if r["priority"]]
-        normal = [r for r in waiting if not r["priority"]]
         recent = store.query(
             f"SELECT priority FROM tickets WHERE day = ? AND called_at IS NOT NULL{where} "
             "ORDER BY called_at DESC LIMIT ?", (day, *params, MAX_PRIORITY_IN_A_ROW))
