@@ -82,11 +82,12 @@ class Buttons(Device):
 class MissingButtons(Device):
     name = "buttons"
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, configured: bool = True):
         self.reason = reason
+        self.configured = configured
 
     def state(self) -> DeviceState:
-        return DeviceState(self.name, True, False, False, self.reason)
+        return DeviceState(self.name, self.configured, False, False, self.reason)
 
     def close(self) -> None:
         pass

@@ -54,7 +54,7 @@ class Devices:
         """Wire the buttons to their actions (a warning when GPIO is not usable)."""
         self.buttons.close()
         if not self.hw.gpio:
-            self.buttons = MissingButtons("GPIO switched off ([hardware] gpio = false)")
+            self.buttons = MissingButtons("GPIO switched off ([hardware] gpio = false)", configured=False)
             return
         try:
             with _warnings.catch_warnings():
@@ -85,6 +85,20 @@ class Devices:
         self.close()
 
 
+def open_printer(hw: HardwareConfig) -> tuple[SerialPrinter | MissingPrinter, Profile, str | None]:
+    """The printer backend, its profile and a warning when it is missing. Raises ProfileError."""
+    profile = load_profile(hw.printer.profile if hw.printer else "generic-58")
+    if not hw.printer:
+        return MissingPrinter(), profile, \
+            "printer: none configured ([hardware.printer]); prints are kept in the spool"
+    profile = profile.with_width(hw.printer.width)
+    warning = None
+    if not os.path.exists(hw.printer.port):
+        warning = (f"printer: port {hw.printer.port} not found; tickets and receipts are kept in the "
+                   "print spool until it appears")
+    return SerialPrinter(hw.printer, profile), profile, warning
+
+
 def open_devices(hw: HardwareConfig, pin_factory: Any = None) -> Devices:
     """Build the devices of `hw`. Raises ProfileError for an unknown printer profile (a config
     mistake); anything missing becomes a warning."""
@@ -94,16 +108,9 @@ def open_devices(hw: HardwareConfig, pin_factory: Any = None) -> Devices:
         found.append(message)
         log.warning("%s", message)
 
-    profile = load_profile(hw.printer.profile if hw.printer else "generic-58")
-    if hw.printer:
-        profile = profile.with_width(hw.printer.width)
-        printer: SerialPrinter | MissingPrinter = SerialPrinter(hw.printer, profile)
-        if not os.path.exists(hw.printer.port):
-            warn(f"printer: port {hw.printer.port} not found; tickets and receipts are kept in the "
-                 "print spool until it appears")
-    else:
-        printer = MissingPrinter()
-        warn("printer: none configured ([hardware.printer]); prints are kept in the spool")
+    printer, profile, warning = open_printer(hw)
+    if warning:
+        warn(warning)
     if hw.scanner:
         scanner: SerialScanner | MissingScanner = SerialScanner(hw.scanner)
         if not os.path.exists(hw.scanner.port):
@@ -120,8 +127,8 @@ def open_devices(hw: HardwareConfig, pin_factory: Any = None) -> Devices:
     lights: StatusLights | MissingLights
     beeper: Beeper | MissingBeeper
     if not hw.gpio:
-        lights, beeper = MissingLights("GPIO switched off ([hardware] gpio = false)"), \
-            MissingBeeper("GPIO switched off")
+        lights = MissingLights("GPIO switched off ([hardware] gpio = false)", configured=False)
+        beeper = MissingBeeper("GPIO switched off ([hardware] gpio = false)", configured=False)
     else:
         with _warnings.catch_warnings():
             _warnings.simplefilter("ignore")     # gpiozero's "falling back from …" chatter

@@ -106,8 +106,9 @@ class MissingLights(Device):
 
     name = "leds"
 
-    def __init__(self, reason: str):
+    def __init__(self, reason: str, configured: bool = True):
         self.reason = reason
+        self.configured = configured
         self.modes: dict[str, str] = {}
 
     def set(self, key: str, mode: str) -> None:
@@ -123,7 +124,7 @@ class MissingLights(Device):
         return backlog_mode(pending, oldest_age_s, fast_after_s)
 
     def state(self) -> DeviceState:
-        return DeviceState(self.name, True, False, False, self.reason)
+        return DeviceState(self.name, self.configured, False, False, self.reason)
 
     def close(self) -> None:
         pass

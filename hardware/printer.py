@@ -188,9 +188,12 @@ class PrintQueue:
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
 
-    def start(self) -> "PrintQueue":
+    def start(self, recover: bool = False) -> "PrintQueue":
+        """Start the worker. `recover` (the hardware service only, once at boot) first puts jobs
+        a crashed worker left half-printed back in the queue."""
         if self._thread is None:
-            self.spool.recover()
+            if recover:
+                self.spool.recover()
             self._thread = threading.Thread(target=self._run, name="print-queue", daemon=True)
             self._thread.start()
         return self

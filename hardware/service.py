@@ -209,7 +209,7 @@ class HardwareService:
         self.devices.attach_buttons(on_ticket=lambda: self._button_ticket(False),
                                     on_priority=lambda: self._button_ticket(True),
                                     on_shutdown=self.shutdown)
-        self.queue.start()
+        self.queue.start(recover=True)
         self.devices.scanner.start(self._scan)
         if self.hw.modem:
             self.poller.start()

@@ -1,0 +1,61 @@
+"""What the kiosk process uses from the hardware layer: a slip printer that never blocks.
+
+`open_slip_printer(config)` returns an object with `print_slip(slip) -> PrintOutcome` and
+`close()`. The slip is spooled at once and printed by a worker thread; `print_slip` waits at most
+KIOSK_WAIT_S for the result. When `commune-edge hardware run` holds the printer port, the kiosk's
+job stays in the shared spool and the service prints it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from .config import from_config
+from .devices import open_printer
+from .printer import MissingPrinter, PrintQueue
+from .spool import Spool
+
+log = logging.getLogger(__name__)
+
+#: How long print_slip waits for the printer before answering "queued".
+KIOSK_WAIT_S = 3.0
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    """`status` is "printed", "queued" (kept in the spool; `detail` says why) or "no_printer"."""
+
+    status: str
+    detail: str = ""
+
+
+class SlipPrinter:
+    def __init__(self, queue: PrintQueue, has_printer: bool):
+        self.queue = queue
+        self.has_printer = has_printer
+
+    def print_slip(self, slip: Any) -> PrintOutcome:
+        """Spool `slip` (an `edge.slips.Slip`) and wait briefly for it to print."""
+        job = self.queue.submit(slip)
+        if not self.has_printer:
+            return PrintOutcome("no_printer", "no printer configured; the slip is kept in the spool")
+        result = self.queue.wait(job, KIOSK_WAIT_S)
+        if result.printed:
+            return PrintOutcome("printed")
+        return PrintOutcome("queued", result.error or "waiting for the printer")
+
+    def close(self) -> None:
+        self.queue.close()
+        self.queue.printer.close()
+
+
+def open_slip_printer(config: Any) -> SlipPrinter:
+    """The slip printer of an appliance config. Raises ConfigError/ProfileError for a bad config."""
+    hw = from_config(config)
+    printer, profile, warning = open_printer(hw)
+    if warning:
+        log.warning("%s", warning)
+    spool = Spool(hw.spool_dir or config.data_dir / "print-spool")
+    return SlipPrinter(PrintQueue(printer, spool, profile).start(), not isinstance(printer, MissingPrinter))
