@@ -86,8 +86,10 @@ class KioskApp(App):
     input_method: reactive[str] = reactive("telex", init=False)
 
     def __init__(self, config: Any, store: Any, *, printer: SlipPrinter | None = None,
-                 clock: Callable[[], datetime] | None = None, demo: bool = False):
+                 clock: Callable[[], datetime] | None = None, demo: bool = False,
+                 cursor_blink: bool = True):
         super().__init__()
+        self.cursor_blink = cursor_blink
         self.config = config
         self.store = store
         self.printer: SlipPrinter = printer or NoPrinter()

@@ -36,3 +36,30 @@ class NoPrinter:
 def open_printer(config: Any) -> SlipPrinter:
     """The printer for this appliance's config (NoPrinter when there is none)."""
     return NoPrinter()
+
+
+@dataclass(frozen=True)
+class HandOut:
+    """What became of a slip: where its reprint copy is (None if saving failed) and the print."""
+
+    path: Any
+    outcome: PrintOutcome
+    save_error: BaseException | None = None
+
+
+def hand_out(printer: SlipPrinter, data_dir: Any, slip: Any) -> HandOut:
+    """Save the slip's text copy under `data_dir`, then print it. Never raises.
+
+    Saving comes first so a slip can always be reprinted; a printer failure is reported, not raised.
+    """
+    from edge.slips import save_slip
+    path, save_error = None, None
+    try:
+        path = save_slip(data_dir, slip)
+    except Exception as exc:  # disk full or unwritable: still try the printer
+        save_error = exc
+    try:
+        outcome = printer.print_slip(slip)
+    except Exception as exc:
+        outcome = PrintOutcome("failed", str(exc))
+    return HandOut(path, outcome, save_error)

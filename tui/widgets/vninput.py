@@ -27,6 +27,9 @@ class VietInput(Input):
         self.set_reactive(VietInput.method, method)
         self._composition = telex.EMPTY
 
+    def on_mount(self) -> None:
+        self.cursor_blink = bool(getattr(self.app, "cursor_blink", True))
+
     @property
     def effective_method(self) -> str:
         """The method in force for the next key: "telex", "vni" or "off"."""

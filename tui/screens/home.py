@@ -1,0 +1,173 @@
+"""Staff Home: today's queue, dossiers due today and overdue, intake count, sync state and the
+clock-trust warning, and the menu of staff screens (number keys)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, time
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.widgets import Button, Static
+
+from edge import dossiers, outbox, tickets
+from edge.clock import LOCAL_TZ
+from edge.store import iso
+
+from ..widgets.tr import tr
+from .base import KioskScreen
+
+MENU = ("intake", "dossiers", "queue", "catalogue", "forms", "sync", "admin")
+
+
+def sync_state(store: Any) -> dict[str, Any]:
+    """The sync agent's state from the store's meta table ({} when never synced / offline)."""
+    raw = store.meta_get("sync_state")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def link_is_up(state: dict[str, Any]) -> bool | None:
+    """True/False when the sync agent said, None when it never did."""
+    if not state:
+        return None
+    for key in ("link", "state", "status"):
+        value = state.get(key)
+        if isinstance(value, str):
+            return value.lower() in ("up", "online", "connected")
+    for key in ("connected", "up", "online"):
+        if key in state:
+            return bool(state[key])
+    return None
+
+
+def last_sync(state: dict[str, Any]) -> str | None:
+    for key in ("last_sync_at", "last_ok_at", "last_success_at", "last_ack_at", "last_acked_at"):
+        if state.get(key):
+            return str(state[key])
+    return None
+
+
+def short_time(text: str | None) -> str:
+    """An ISO time as local "HH:MM dd/mm" (the text itself if it is not one)."""
+    if not text:
+        return ""
+    try:
+        from edge.clock import parse_iso
+        return parse_iso(text).strftime("%H:%M %d/%m")
+    except ValueError:
+        return text
+
+
+def home_summary(store: Any, counter: str, now: datetime) -> dict[str, Any]:
+    """Everything the Home screen shows, read in one go (in a worker thread)."""
+    today = now.date()
+    start = iso(datetime.combine(today, time(0, 0), tzinfo=LOCAL_TZ))
+    todays = tickets.today(store)
+    stats = outbox.stats(store)
+    return {
+        "waiting": tickets.waiting_count(store),
+        "serving": sum(1 for t in todays if t.status == "called"),
+        "due_today": len(dossiers.list_dossiers(store, due="today", limit=10_000)),
+        "overdue": len(dossiers.list_dossiers(store, due="overdue", limit=10_000)),
+        "received_today": store.scalar("SELECT COUNT(*) FROM dossiers WHERE received_at >= ?",
+                                       (start,)) or 0,
+        "pending": stats.pending,
+        "sync": sync_state(store),
+        "clock_trusted": store.hlc.clock_trusted(),
+    }
+
+
+class HomeScreen(KioskScreen):
+    """The base screen of staff mode."""
+
+    TITLE_KEY = "home.title"
+    BINDINGS = [
+        Binding(str(i + 1), f"open('{name}')", name, id=f"menu.{name}", show=False)
+        for i, name in enumerate(MENU)
+    ] + [Binding("ctrl+l", "logout", "Đăng xuất", id="app.logout"),
+         Binding("r", "refresh", "Tải lại", id="home.refresh", show=False)]
+
+    def compose_body(self) -> ComposeResult:
+        with Vertical(id="home-panel", classes="panel"):
+            yield Static(id="who")
+            yield tr(Static(id="summary"), "home.loading")
+            yield Static(id="sync-line")
+            yield Static(id="clock-warning")
+        yield tr(Static(classes="menu-title"), "home.menu")
+        with Grid(id="menu"):
+            for name in MENU:
+                yield tr(Button(id=f"menu-{name}", compact=True), f"menu.{name}")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#clock-warning").display = False
+        staff = self.app.staff
+        if staff is None or staff.role != "admin":
+            self.query_one("#menu-admin").display = False
+        self._summary: dict[str, Any] | None = None
+        self._who()
+        self.action_refresh()
+        self.set_interval(30, self.action_refresh)
+        self.query_one("#menu-intake", Button).focus()
+
+    def on_screen_resume(self) -> None:
+        super().on_screen_resume()
+        self.action_refresh()
+
+    def _who(self) -> None:
+        member = self.app.session.member if self.app.session else None
+        if member is not None:
+            self.query_one("#who", Static).update(
+                self.t("home.hello", name=member.full_name, role=self.t(f"role.{member.role}")))
+
+    def action_refresh(self) -> None:
+        self.run_store("summary", home_summary, self.app.store, self.app.config.kiosk.counter,
+                       self.app.clock())
+
+    def on_summary_done(self, s: dict[str, Any]) -> None:
+        self._summary = s
+        lines = [self.t("home.queue", waiting=s["waiting"], serving=s["serving"]),
+                 self.t("home.due_today", n=s["due_today"]) + "   " + self.t("home.overdue", n=s["overdue"]),
+                 self.t("home.intake_today", n=s["received_today"])]
+        self.query_one("#summary", Static).update("\n".join(lines))
+        up = link_is_up(s["sync"])
+        link = self.t("home.sync_never" if up is None else "home.sync_up" if up else "home.sync_down")
+        parts = [link, self.t("home.backlog", n=s["pending"])]
+        when = last_sync(s["sync"])
+        if when:
+            parts.append(self.t("home.last_sync", when=short_time(when)))
+        self.query_one("#sync-line", Static).update(" · ".join(parts))
+        warn = self.query_one("#clock-warning", Static)
+        warn.display = not s["clock_trusted"]
+        if not s["clock_trusted"]:
+            warn.update(self.t("home.clock_untrusted"))
+
+    def action_open(self, name: str) -> None:
+        self.app.goto(name)
+
+    def action_back(self) -> None:
+        """Home is the base of staff mode."""
+
+    def action_logout(self) -> None:
+        self.app.logout()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return action != "back"
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id and event.button.id.startswith("menu-"):
+            self.action_open(event.button.id[5:])
+
+    def on_language(self, lang: str) -> None:
+        super().on_language(lang)
+        self._who()
+        if self._summary is not None:
+            self.on_summary_done(self._summary)

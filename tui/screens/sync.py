@@ -1,0 +1,99 @@
+"""Sync with the province: outbox backlog by table, the oldest unsent record's age, the last ack,
+and the link history the sync agent records in the store's meta table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.widgets import DataTable, Label, Static
+
+from edge import outbox
+from edge.clock import parse_iso
+
+from ..widgets.tr import tr
+from .base import KioskScreen
+from .home import last_sync, link_is_up, short_time, sync_state
+
+
+def age_text(since: str | None, now: datetime) -> str | None:
+    """"3 ngày 4 giờ"-style age of an ISO time (None when absent); minutes under an hour."""
+    if not since:
+        return None
+    try:
+        seconds = max(0, int((now - parse_iso(since)).total_seconds()))
+    except ValueError:
+        return since
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m"
+    return f"{minutes}m"
+
+
+def _load(store: Any) -> tuple[Any, dict[str, Any], bool]:
+    return outbox.stats(store), sync_state(store), store.hlc.clock_trusted()
+
+
+class SyncScreen(KioskScreen):
+    TITLE_KEY = "sync.title"
+    BINDINGS = [Binding("r", "refresh", "Tải lại", id="home.refresh")]
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="sync-summary", classes="panel")
+        yield DataTable(id="by-table", cursor_type="row")
+        yield tr(Label(), "sync.history")
+        yield Static(id="link-history")
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._data: tuple[Any, dict[str, Any], bool] | None = None
+        self.action_refresh()
+        self.set_interval(10, self.action_refresh)
+
+    def action_refresh(self) -> None:
+        self.run_store("load", _load, self.app.store)
+
+    def on_load_done(self, data: tuple[Any, dict[str, Any], bool]) -> None:
+        self._data = data
+        stats, state, trusted = data
+        now = self.app.clock()
+        up = link_is_up(state)
+        lines = [self.t("home.sync_never" if up is None else "home.sync_up" if up else "home.sync_down"),
+                 self.t("sync.pending", n=stats.pending),
+                 self.t("sync.oldest", age=self._age(stats.oldest_pending_at, now, "sync.none")),
+                 self.t("sync.last_ack", when=short_time(stats.last_acked_at) or self.t("sync.never"))]
+        when = last_sync(state)
+        if when:
+            lines.append(self.t("home.last_sync", when=short_time(when)))
+        lines.append(self.t("sync.clock_ok") if trusted else self.t("home.clock_untrusted"))
+        self.query_one("#sync-summary", Static).update("\n".join(lines))
+        table = self.query_one("#by-table", DataTable)
+        table.clear(columns=True)
+        table.add_columns(self.t("sync.col_table"), self.t("sync.col_pending"))
+        for name, n in sorted(stats.by_table.items()):
+            table.add_row(name, str(n))
+        history = state.get("history") or state.get("link_history") or []
+        rows = []
+        for item in history[-8:] if isinstance(history, list) else []:
+            if isinstance(item, dict):
+                at = short_time(str(item.get("at") or item.get("time") or ""))
+                what = item.get("state") or item.get("link") or item.get("event") or ""
+                rows.append(f"{at}  {what}  {item.get('detail') or item.get('reason') or ''}".rstrip())
+            else:
+                rows.append(str(item))
+        self.query_one("#link-history", Static).update("\n".join(rows) or self.t("sync.none"))
+
+    def _age(self, since: str | None, now: datetime, empty_key: str) -> str:
+        age = age_text(since, now)
+        return self.t("sync.age", age=age) if age else self.t(empty_key)
+
+    def on_language(self, lang: str) -> None:
+        super().on_language(lang)
+        if self._data:
+            self.on_load_done(self._data)
