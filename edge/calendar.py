@@ -182,8 +182,11 @@ class WorkCalendar:
         """The working day from which a dossier received at `received_at` is counted.
 
         The reception day when it is a working day and the local time is before CUTOFF, else the
-        next working day. A naive datetime is taken as local time (UTC+7).
+        next working day. A naive datetime is taken as local time (UTC+7); a plain date as the
+        start of that day.
         """
+        if not isinstance(received_at, datetime):
+            return self.working_day_on_or_after(received_at)
         local = to_local(received_at)
         day = local.date()
         if self.is_working_day(day) and local.time() < CUTOFF:

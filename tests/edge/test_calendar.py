@@ -344,3 +344,8 @@ def test_cli_calendar_import_then_days_shows_provenance(tmp_path, capsys):
     assert days["2026-12-28"]["provenance"].startswith("province calendar v3 (file ")
     assert days["2026-08-22"] == {"day": "2026-08-22", "working": True,
                                   "name": "Làm bù cho ngày nghỉ 31/08/2026", "provenance": "holidays:VN"}
+
+
+def test_due_date_from_a_plain_date_counts_that_day_if_working():
+    assert PLAIN.due_date(date(2026, 12, 7), 1) == date(2026, 12, 8)
+    assert PLAIN.due_date(date(2026, 12, 6), 0) == date(2026, 12, 7)

@@ -274,3 +274,22 @@ def test_cli_catalogue_import_of_invalid_document_names_the_entry(tmp_path, caps
     path.write_text(json.dumps(doc(procedures=[proc(fee=-1)])), encoding="utf-8")
     code, _, err = run_cli(tmp_path, capsys, "catalogue", "import", path)
     assert code == 2 and "procedures[0].fee" in err
+
+
+def documented_examples(kind):
+    """The ```json examples of docs/documents.md whose kind is `kind`."""
+    import re
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "documents.md").read_text(encoding="utf-8")
+    blocks = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", text, re.S)]
+    return [b for b in blocks if isinstance(b, dict) and b.get("kind") == kind]
+
+
+@pytest.mark.parametrize("kind", ["catalogue", "calendar", "forms"])
+def test_documented_examples_import_cleanly(store, kind):
+    from edge import calendar, forms
+    module = {"catalogue": catalogue, "calendar": calendar, "forms": forms}[kind]
+    examples = documented_examples(kind)
+    assert examples
+    for example in examples:
+        assert module.import_document(store, example, "docs") == example["version"]
