@@ -161,7 +161,7 @@ def demo_form_values(defn, rng: random.Random) -> dict[str, object]:
         elif kind == "date":
             values[f.name] = local_now().date().strftime("%d/%m/%Y")
         elif kind == "choice":
-            values[f.name] = rng.choice(list(f.choices))
+            values[f.name] = rng.choice(list(f.choices))[0]
         elif kind in ("yesno", "bool", "boolean", "yes/no"):
             values[f.name] = rng.choice(["có", "không"])
         else:

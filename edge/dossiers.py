@@ -141,7 +141,7 @@ def by_code(store: "Store", code: str) -> Dossier:
 def history(store: "Store", dossier_id: str) -> list[dict[str, Any]]:
     """Status changes of a dossier, oldest first: from_status, to_status, at, actor, note."""
     return store.query("SELECT from_status, to_status, at, actor, note FROM dossier_history "
-                       "WHERE dossier_id = ? ORDER BY at, rowid", (dossier_id,))
+                       "WHERE dossier_id = ? ORDER BY hlc", (dossier_id,))
 
 
 def list_dossiers(store: "Store", *, status: str | None = None, due: str | None = None,

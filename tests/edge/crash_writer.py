@@ -2,6 +2,7 @@
 
 import random
 import sys
+from datetime import timedelta
 
 from edge import catalogue, demo, dossiers
 from edge.clock import local_now
@@ -18,7 +19,9 @@ def main(path: str, seed: int) -> None:
     while True:
         proc = procs[i % len(procs)]
         d = dossiers.receive(store, procedure_code=proc.code, applicant=demo.person(rng, today),
-                             documents=list(proc.documents), actor="canbo")
+                             documents=list(proc.documents), actor="canbo",
+                             # a new reception day every 500 dossiers keeps codes in the desk's block
+                             received_at=local_now() - timedelta(days=seed * 10 + i // 500))
         if i % 3 == 0:
             d = dossiers.transition(store, d.id, "processing", actor="canbo")
         out.write(f"{d.id} {d.version}\n")
