@@ -26,7 +26,7 @@ import time
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterable
+from typing import BinaryIO, Callable, Iterable, TextIO
 
 from .config import Config, from_dict
 from .errors import EdgeError
@@ -478,7 +478,8 @@ def _verify(device: Path, length: int, expected: str, progress: ProgressFn | Non
 
 # -- CLI ----------------------------------------------------------------------------------------
 
-def _bar(phase: str, done: int, total: int | None, stream=sys.stderr) -> None:
+def _bar(phase: str, done: int, total: int | None, stream: TextIO | None = None) -> None:
+    stream = stream or sys.stderr
     mb = done / 1e6
     if total:
         frac = min(1.0, done / total)
