@@ -636,5 +636,12 @@ def due_forms(store: "Store", today: date) -> list[tuple[FormDefinition, str, st
         for period in periods:
             row = _row(store, defn.code, period)
             out.append((defn, period, row["status"] if row else "missing"))
-    out.sort(key=lambda t: (period_due_date(t[0], t[1]) or date.max, t[0].code, t[1]))
+    def order(item: tuple[FormDefinition, str, str]) -> tuple[date, str, str]:
+        try:
+            due = period_due_date(item[0], item[1]) or date.max
+        except ValidationError:  # a draft saved under an older definition with another period kind
+            due = date.max
+        return due, item[0].code, item[1]
+
+    out.sort(key=order)
     return out
