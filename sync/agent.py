@@ -170,6 +170,7 @@ class Agent:
         self._acked = outbox.stats(store).last_acked_seq
         self._cursor = self._acked
         self._inflight: list[_InFlight] = []
+        self._window = settings.window      # shrinks on timeouts, grows back on acks
         self._hello_sent_at: float | None = None
         self._ready = False
         self._last_heartbeat = 0.0
@@ -302,6 +303,7 @@ class Agent:
                 log.warning("no ack for seq %d..%d in %.1f s: sending again from %d", self._inflight[0].first,
                             self._inflight[0].last, self.settings.ack_timeout, self._acked)
                 self.stats.resends += 1
+                self._window = max(1, self._window // 2)
                 self._inflight.clear()
                 self._cursor = self._acked
             self._fill_window()
@@ -310,7 +312,7 @@ class Agent:
         self._write_status()
 
     def _fill_window(self) -> None:
-        while len(self._inflight) < self.settings.window:
+        while len(self._inflight) < self._window:
             rows = outbox.pending(self.store, self._cursor, limit=self.settings.batch_rows)
             if not rows:
                 if not self._inflight and not self._was_empty:
@@ -371,6 +373,7 @@ class Agent:
 
     def _mark(self, upto: int) -> None:
         outbox.ack_upto(self.store, upto)
+        self._window = min(self.settings.window, self._window + 1)
         self._acked = upto
         self._cursor = max(self._cursor, upto)
         self._inflight = [f for f in self._inflight if f.last > upto]

@@ -129,7 +129,7 @@ class BrokerFiles:
 def conf_text(dir: Path, *, port: int, tls_port: int | None, tls: bool, bind: str = "127.0.0.1",
               max_queued_messages: int = DEFAULT_MAX_QUEUED,
               autosave_interval: int = AUTOSAVE_INTERVAL, log_dest: str = "stderr",
-              run_as: str | None = None) -> str:
+              run_as: str | None = None, max_inflight_messages: int = 20) -> str:
     """The text of mosquitto.conf for files in `dir`. `run_as`: the user a broker started as root
     switches to (Mosquitto's default is `mosquitto`)."""
     lines = [
@@ -142,7 +142,7 @@ def conf_text(dir: Path, *, port: int, tls_port: int | None, tls: bool, bind: st
         f"persistence_location {dir / 'data'}/",
         f"autosave_interval {autosave_interval}",
         f"max_queued_messages {max_queued_messages}",
-        "max_inflight_messages 20",
+        f"max_inflight_messages {max_inflight_messages}",
         # Sessions of appliances offline for weeks must survive: never expire them.
         "persistent_client_expiration 365d",
         f"pid_file {dir / 'mosquitto.pid'}",
@@ -202,7 +202,8 @@ def write_config(dir: str | os.PathLike, *, prefix: str, province: str, receiver
                  receiver_password: str, port: int = DEFAULT_PORT, tls_port: int | None = DEFAULT_TLS_PORT,
                  tls: bool = True, hosts: tuple[str, ...] = ("localhost", "127.0.0.1"),
                  max_queued_messages: int = DEFAULT_MAX_QUEUED,
-                 autosave_interval: int = AUTOSAVE_INTERVAL, run_as: str | None = None) -> BrokerFiles:
+                 autosave_interval: int = AUTOSAVE_INTERVAL, run_as: str | None = None,
+                 max_inflight_messages: int = 20) -> BrokerFiles:
     """Write a complete Mosquitto configuration into `dir` (created). Existing commune credentials
     in its password file are kept; the receiver's is (re)set. Raises BrokerConfigError."""
     d = Path(dir).resolve()
@@ -215,7 +216,8 @@ def write_config(dir: str | os.PathLike, *, prefix: str, province: str, receiver
         (d / "acl").write_text(acl_text(prefix, receiver_user), encoding="utf-8")
         (d / "mosquitto.conf").write_text(conf_text(
             d, port=port, tls_port=tls_port, tls=tls, max_queued_messages=max_queued_messages,
-            autosave_interval=autosave_interval, run_as=run_as), encoding="utf-8")
+            autosave_interval=autosave_interval, run_as=run_as, max_inflight_messages=max_inflight_messages),
+            encoding="utf-8")
     except OSError as e:
         raise BrokerConfigError(f"cannot write the broker configuration in {d}: {e}") from None
     return BrokerFiles(d, d / "mosquitto.conf", d / "passwd", d / "acl",

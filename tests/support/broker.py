@@ -120,7 +120,7 @@ class Broker:
 
 def start_broker(tmp_dir: str | os.PathLike, *, prefix: str = "vn/02", tls: bool = False,
                  max_queued_messages: int = broker_config.DEFAULT_MAX_QUEUED,
-                 autosave_interval: int = 1, start: bool = True) -> Broker:
+                 max_inflight_messages: int = 20, autosave_interval: int = 1, start: bool = True) -> Broker:
     """Write the province's broker config into tmp_dir/broker on free ports and start mosquitto."""
     d = Path(tmp_dir) / "broker"
     port = free_port()
@@ -128,7 +128,7 @@ def start_broker(tmp_dir: str | os.PathLike, *, prefix: str = "vn/02", tls: bool
     password = broker_config.new_password()
     broker_config.write_config(d, prefix=prefix, province="02", receiver_user="province-receiver",
                                receiver_password=password, port=port, tls_port=tls_port, tls=tls,
-                               max_queued_messages=max_queued_messages,
+                               max_queued_messages=max_queued_messages, max_inflight_messages=max_inflight_messages,
                                autosave_interval=autosave_interval, run_as=getpass.getuser())
     b = Broker(d, port, tls_port, prefix, "province-receiver", password)
     return b.start() if start else b
