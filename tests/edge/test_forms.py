@@ -386,3 +386,26 @@ def test_cli_forms_import_installs_and_lists(tmp_path, capsys):
     assert "forms version 4 installed" in capsys.readouterr().out
     assert cli.main(["--config", str(config), "forms", "list"]) == 0
     assert "F1" in capsys.readouterr().out
+
+
+ALL_TYPES = form(
+    FieldDef(name="t", label="T", type="text", max_length=20),
+    FieldDef(name="i", label="I", type="integer", min=0, max=1000),
+    FieldDef(name="d", label="D", type="decimal", min=-5, max=5, decimals=1),
+    FieldDef(name="dt", label="DT", type="date", min="2020-01-01", max="2030-12-31"),
+    FieldDef(name="c", label="C", type="choice", choices=(("a", "Ổn định"), ("b", "Chập chờn"))),
+    FieldDef(name="y", label="Y", type="yesno"),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["t", "i", "d", "dt", "c", "y"]),
+                       st.one_of(st.text(max_size=25), st.integers(), st.floats(), st.booleans(), st.none())))
+def test_any_typed_input_is_converted_or_refused_per_field(values):
+    try:
+        out = forms.validate(ALL_TYPES, values)
+    except ValidationError as e:
+        assert e.errors and set(e.errors) <= set(values)
+        return
+    assert set(out) == {"t", "i", "d", "dt", "c", "y"}
+    json.dumps(out)  # always storable
