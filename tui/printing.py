@@ -1,8 +1,8 @@
 """The one place the kiosk hands a slip to a printer.
 
-`open_printer(config)` gives an object with `print_slip(slip) -> PrintOutcome`. Until the hardware
-layer offers a printer for the kiosk, it is `NoPrinter`, which prints nothing and says so; slips are
-always saved as text for reprinting whatever the printer does (`edge.slips.save_slip`).
+`open_printer(config)` gives an object with `print_slip(slip) -> PrintOutcome` (the hardware
+layer's `hardware.kiosk.open_slip_printer`, which spools and never blocks for long; `NoPrinter`
+without it). Slips are always saved as text for reprinting first, whatever the printer does.
 """
 
 from __future__ import annotations
@@ -34,8 +34,14 @@ class NoPrinter:
 
 
 def open_printer(config: Any) -> SlipPrinter:
-    """The printer for this appliance's config (NoPrinter when there is none)."""
-    return NoPrinter()
+    """The printer for this appliance's config: the hardware layer's spooled slip printer, or
+    NoPrinter when the hardware package is not installed. A bad [hardware] config raises its
+    ConfigError (the CLI shows it as one line)."""
+    try:
+        from hardware.kiosk import open_slip_printer
+    except ImportError:
+        return NoPrinter()
+    return open_slip_printer(config)
 
 
 @dataclass(frozen=True)

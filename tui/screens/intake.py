@@ -130,6 +130,8 @@ class IntakeScreen(KioskScreen):
             tr(self.query_one("#due", Static), "intake.due_unknown")
             return
         docs.add_options([(d, d) for d in proc.documents])
+        if proc.documents:
+            docs.highlighted = 0
         self._set_error("procedure", None)
         self.run_store("due", dossiers.preview_due_date, self.app.store, proc.code)
 

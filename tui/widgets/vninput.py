@@ -64,15 +64,22 @@ class VietInput(Input):
                 common += 1
             self.replace(new_before[common:], common, cursor)
             return
+        # Anything else: Textual goes on to Input._on_key (handlers run along the class hierarchy).
         if event.is_printable or event.key in ("backspace", "delete", "left", "right", "home", "end"):
             self._composition = telex.EMPTY
-        await super()._on_key(event)
 
     def _on_paste(self, event: events.Paste) -> None:
-        if event.text:
-            event.text = unicodedata.normalize("NFC", event.text)
+        # Insert the NFC text here and stop Input._on_paste from inserting the raw text again.
         self._composition = telex.EMPTY
-        super()._on_paste(event)
+        event.stop()
+        event.prevent_default()
+        if event.text:
+            line = unicodedata.normalize("NFC", event.text).splitlines()[0]
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(line)
+            else:
+                self.replace(line, *selection)
 
 
 class TypingIndicator(Static):
