@@ -132,8 +132,31 @@ def test_inject_refuses_a_truncated_image(disk_image: Path, tmp_path: Path):
         imaging.inject(disk_image, make_bundle(tmp_path / "bundle"))
 
 
-def test_injected_bundle_provisions_the_appliance_at_first_boot(disk_image: Path, tmp_path: Path):
-    imaging.inject(disk_image, make_bundle(tmp_path / "bundle", code="00042", name="Xã Bốn Hai"))
+def _province_hub_bundle(tmp_path: Path, code: str, name: str) -> Path:
+    """A bundle made the technician's way: `province-hub commune add` on a test province."""
+    hub = Path(sys.executable).with_name("province-hub")
+    if not hub.exists():
+        pytest.skip("province-hub is not installed in this venv")
+    province = tmp_path / "province"
+    province.mkdir()
+    (province / "province.toml").write_text(
+        '[province]\ncode = "02"\nname = "Hà Giang"\n'
+        f'[store]\nurl = "sqlite:///{province}/central.db"\n'
+        '[broker]\nurl = "mqtt://127.0.0.1:1883"\nusername = "province-receiver"\n'
+        f'password_file = "{province}/mqtt.secret"\nconfig_dir = "{province}/broker"\n', encoding="utf-8")
+    conf = ["--config", str(province / "province.toml")]
+    for args in (["broker-config", "--no-tls"],
+                 ["commune", "add", code, "--name", name, "--out", str(tmp_path / "bundle"),
+                  "--agency-code", "000.00.19.H17"]):
+        proc = subprocess.run([str(hub), *conf, *args], capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 0, proc.stderr
+    return tmp_path / "bundle"
+
+
+def test_province_hub_bundle_injected_provisions_the_appliance_at_first_boot(disk_image: Path,
+                                                                            tmp_path: Path):
+    bundle = _province_hub_bundle(tmp_path, "00042", "Xã Bốn Hai")
+    imaging.inject(disk_image, bundle)
     root = make_root(tmp_path / "root")
     env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
     subprocess.run(["mcopy", "-s", "-i", f"{disk_image}@@{BOOT_START * 512}", "::/commune-edge",
@@ -142,7 +165,9 @@ def test_injected_bundle_provisions_the_appliance_at_first_boot(disk_image: Path
                           text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert (root / "etc/hostname").read_text() == "commune-00042\n"
-    assert (root / "etc/commune-edge/mqtt.secret").read_text() == "secret-of-00042\n"
+    assert (root / "etc/commune-edge/mqtt.secret").read_bytes() == (bundle / "mqtt.secret").read_bytes()
+    assert (root / "var/lib/commune-edge/commune.db").exists()
+    assert not (root / "boot/firmware/commune-edge").exists()
 
 
 def test_image_inject_command(disk_image: Path, tmp_path: Path, capsys):
