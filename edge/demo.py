@@ -58,14 +58,15 @@ def _working_moment(rng: random.Random, day: date) -> datetime:
                             tzinfo=LOCAL_TZ)
 
 
-def ensure_reference_data(store: "Store") -> None:
-    """Bundled catalogue, calendar and report form when the store has none yet."""
+def ensure_reference_data(store: "Store", *, demo_calendar: bool = False) -> None:
+    """Bundled catalogue and report form when the store has none yet (the province's documents
+    replace them on first sync). `demo_calendar` adds the demo calendar overlay, whose days are
+    invented to show provenance and belong on demo stores only."""
     from . import calendar, catalogue, forms
     catalogue.ensure_bundled(store)
     forms.ensure_bundled(store)
-    ensure_cal = getattr(calendar, "ensure_bundled_demo", None)
-    if ensure_cal:
-        ensure_cal(store)
+    if demo_calendar:
+        calendar.ensure_bundled_demo(store)
 
 
 def ensure_staff(store: "Store") -> list[tuple[str, str, str, str]]:
@@ -87,7 +88,7 @@ def load(store: "Store", dossiers: int = 300, seed: int = 1, *, tickets: int = 4
     """
     from . import calendar, catalogue, dossiers as dossier_mod, forms, tickets as ticket_mod
     rng = random.Random(seed)
-    ensure_reference_data(store)
+    ensure_reference_data(store, demo_calendar=True)
     ensure_staff(store)
     procs = catalogue.procedures(store)
     cal = calendar.WorkCalendar.load(store)
@@ -196,7 +197,7 @@ def ensure_demo(data_dir: str | Path, dossiers: int = 300, seed: int = 1) -> "Co
         path.write_text(DEMO_CONFIG.format(store=data_dir / "commune.db"), encoding="utf-8")
     cfg = config_mod.load(path)
     with Store.open(cfg) as store:
-        ensure_reference_data(store)
+        ensure_reference_data(store, demo_calendar=True)
         if not store.scalar("SELECT COUNT(*) FROM dossiers"):
             load(store, dossiers, seed)
         else:

@@ -169,3 +169,32 @@ def test_random_moves_keep_history_and_versions_in_step(tmp_path_factory, moves)
     assert all(h["to_status"] in dossiers.TRANSITIONS.get(h["from_status"], {h["to_status"]})
                for h in history if h["from_status"])
     s.close()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(arrivals=st.lists(st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=7, max_value=17),
+                                   st.sampled_from([1, 2])), min_size=1, max_size=25))
+def test_codes_are_legal_unique_and_contiguous_per_desk_and_day(tmp_path_factory, arrivals):
+    from edge import demo
+    folder = tmp_path_factory.mktemp("codes")
+    stores = {}
+    for desk in (1, 2):
+        commune = CommuneConfig(code="00001", name="Xã Demo", province="02", agency_code="000.00.19.H17",
+                                desk=desk)
+        stores[desk] = Store(folder / f"d{desk}.db", commune=commune)
+        demo.ensure_reference_data(stores[desk])
+    codes = []
+    for day_offset, hour, desk in arrivals:
+        when = datetime(2026, 12, 7 + day_offset, hour, 30, tzinfo=LOCAL_TZ)
+        codes.append((desk, receive(stores[desk], when=when).code))
+    for s in stores.values():
+        s.close()
+    assert len({c for _, c in codes}) == len(codes)
+    for desk, code in codes:
+        m = re.fullmatch(r"000\.00\.19\.H17-(\d{6})-(\d{4})", code)
+        assert m and (desk - 1) * 1000 < int(m.group(2)) < desk * 1000
+    by_day: dict[tuple[int, str], list[int]] = {}
+    for desk, code in codes:
+        by_day.setdefault((desk, code[-11:-5]), []).append(int(code[-4:]))
+    for (desk, _), numbers in by_day.items():
+        assert numbers == list(range((desk - 1) * 1000 + 1, (desk - 1) * 1000 + 1 + len(numbers)))
