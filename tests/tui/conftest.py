@@ -61,12 +61,19 @@ async def settle(pilot) -> None:
         await pilot.pause()
 
 
-async def login(pilot, username: str = OFFICER[0], pin: str = OFFICER[3]) -> None:
+async def login(pilot, username: str = OFFICER[0], pin: str = OFFICER[3], *, typed: bool = False) -> None:
+    """Log in through the login screen: F10, user name, PIN, Enter (typed key by key if `typed`)."""
     await pilot.press("f10")
     await pilot.pause()
-    await type_keys(pilot, username)
-    await pilot.press("enter")
-    await type_keys(pilot, pin)
+    screen = pilot.app.screen
+    if typed:
+        await type_keys(pilot, username)
+        await pilot.press("enter")
+        await type_keys(pilot, pin)
+    else:
+        screen.query_one("#username").value = username
+        screen.query_one("#pin").value = pin
+        screen.query_one("#pin").focus()
     await pilot.press("enter")
     await settle(pilot)
 
