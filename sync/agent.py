@@ -331,8 +331,10 @@ class Agent:
                 payload = wire.encode_batch_rows(self.commune, self.device, first, take)
             except WireError as e:
                 # A row too large for the wire: never dropped, never skipped; stay stuck and say so.
-                self._last_error = f"outbox seq {take[0].seq} cannot be sent: {e}"
-                log.error("%s", self._last_error)
+                error = f"outbox seq {take[0].seq} cannot be sent: {e}"
+                if error != self._last_error:
+                    log.error("%s", error)
+                self._last_error = error
                 return
             self._client.publish(self.topics.up(self.commune), payload, qos=1)
             self._inflight.append(_InFlight(first, take[-1].seq, time.monotonic()))
