@@ -150,7 +150,7 @@ class FormFillScreen(KioskScreen):
         for f in self.defn.fields:
             widget = self.query_one(f"#f-{f.name}")
             if isinstance(widget, Select):
-                out[f.name] = None if widget.value is Select.BLANK else widget.value
+                out[f.name] = widget.value if isinstance(widget.value, str) else None
             else:
                 out[f.name] = widget.text
         return out
