@@ -365,10 +365,12 @@ class Supervisor:
     `stop()` (or SIGTERM/SIGINT through `run_forever`) ends Litestream gracefully, then returns.
     """
 
-    def __init__(self, s: BackupSettings, *, source: str = "", log: TextIO | None = None):
+    def __init__(self, s: BackupSettings, *, source: str = "", log: TextIO | None = None,
+                 litestream_output: int | None = None):
         self.settings = s
         self.source = source
         self.log = log or sys.stderr
+        self.litestream_output = litestream_output   # None: Litestream logs to our stdout/stderr
         self._stop = threading.Event()
         self.proc: subprocess.Popen | None = None
         self.state: dict[str, Any] = {"restarts": 0}
@@ -409,7 +411,9 @@ class Supervisor:
             while not self._stop.is_set():
                 started = time.monotonic()
                 self.proc = subprocess.Popen([binary, "replicate", "-config", str(cfg), "-no-expand-env"],
-                                             env=env, stdin=subprocess.DEVNULL)
+                                             env=env, stdin=subprocess.DEVNULL,
+                                             stdout=self.litestream_output,
+                                             stderr=self.litestream_output)
                 self.state.update(litestream_pid=self.proc.pid, started_at=utc_iso())
                 self._save()
                 next_probe = time.monotonic() + min(PROBE_EVERY_S, 5.0)

@@ -156,7 +156,8 @@ def test_unknown_backup_key_is_refused(tmp_path: Path):
 def test_supervisor_starts_litestream_again_after_it_dies(appliance, monkeypatch):
     monkeypatch.setattr(backup, "BACKOFF_START_S", 0.2)
     monkeypatch.setattr(backup, "POLL_S", 0.05)
-    sup = backup.Supervisor(backup.settings(appliance), log=open(os.devnull, "w"))
+    sup = backup.Supervisor(backup.settings(appliance), log=open(os.devnull, "w"),
+                            litestream_output=subprocess.DEVNULL)
     thread = threading.Thread(target=sup.run)
     thread.start()
     try:
