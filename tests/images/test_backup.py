@@ -345,3 +345,53 @@ def test_restored_store_resumes_outbox_where_the_backup_left_it(tmp_path: Path):
 
 def test_backup_errors_belong_to_the_edge_error_family():
     assert issubclass(backup.RestoreError, backup.BackupError) and issubclass(backup.BackupError, EdgeError)
+
+
+def _issue(config, numbers) -> None:
+    from edge import records
+
+    with Store.open(config) as store:
+        for n in numbers:
+            records.insert(store, "tickets", {"day": "2026-11-26", "service": "HT", "number": n,
+                                              "label": f"HT{n}", "status": "waiting",
+                                              "issued_at": "2026-11-26T08:00:00.000Z"},
+                           actor="t", action="ticket.issue")
+
+
+def test_backup_goes_on_from_a_restored_store(tmp_path: Path, monkeypatch):
+    """Restore onto a new card, keep working with backup on: a later restore has everything."""
+    usb = tmp_path / "usb"
+
+    def replicate_while(config, numbers) -> None:
+        sup = backup.Supervisor(backup.settings(config), log=open(os.devnull, "w"),
+                                litestream_output=subprocess.DEVNULL)
+        thread = threading.Thread(target=sup.run)
+        thread.start()
+        try:
+            wait_for(lambda: sup.proc is not None, what="litestream to start")
+            _issue(config, numbers)
+            s = backup.settings(config)
+            wait_for(lambda: (p := backup.probe(s))["replica_txid"] and p["replica_txid"] >= p["local_txid"]
+                     and set(numbers) <= set(_replica_numbers(tmp_path, usb)), what="the replica")
+        finally:
+            sup.stop()
+            thread.join(40)
+
+    first = load(write_config(tmp_path / "card", f"file://{usb}"))
+    Store.open(first).close()
+    replicate_while(first, [1, 2, 3])
+    second = load(write_config(tmp_path / "new-card", f"file://{usb}"))
+    backup.restore(second)
+    replicate_while(second, [4, 5, 6])
+    assert sorted(_replica_numbers(tmp_path, usb)) == [1, 2, 3, 4, 5, 6]
+
+
+def _replica_numbers(tmp_path: Path, usb: Path) -> list[int]:
+    """Ticket numbers in a fresh restore of the replica (into a scratch folder)."""
+    scratch = tmp_path / f"scratch-{time.monotonic_ns()}"
+    config = load(write_config(scratch, f"file://{usb}"))
+    try:
+        backup.restore(config)
+    except backup.RestoreError:
+        return []
+    return list(_restored_tickets(config.store.path))
