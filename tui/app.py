@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from datetime import datetime
 from typing import Any, Callable, Iterable
 
@@ -68,7 +69,7 @@ class Session:
 class KioskApp(App):
     """The kiosk. `KioskApp(config, store)`; `clock` returns the local time shown on screen."""
 
-    CSS_PATH = "kiosk.tcss"
+    CSS_PATH = Path(__file__).with_name("kiosk.tcss")
     TITLE = "Một cửa"
     ENABLE_COMMAND_PALETTE = True
     COMMAND_PALETTE_BINDING = "ctrl+p"

@@ -11,8 +11,6 @@ from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Label, Static
 
-from edge import dossiers, tickets
-
 from ..widgets.tr import tr
 from ..widgets.vninput import VietInput
 from .base import KioskScreen
@@ -126,6 +124,7 @@ class LookupScreen(KioskScreen):
             self.notice.show(self.t("lookup.need_both"), "error")
             return
         self.notice.clear()
+        from edge import dossiers
         self.run_store("lookup", dossiers.public_lookup, self.app.store, code, id_number)
 
     def on_lookup_done(self, result: Any) -> None:
@@ -178,6 +177,7 @@ class TicketScreen(KioskScreen):
         self.run_store("take", self._take, priority)
 
     def _take(self, priority: bool) -> tuple[Any, int, Any]:
+        from edge import tickets
         store = self.app.store
         ticket = tickets.issue(store, service="general", priority=priority, actor="kiosk")
         ahead = max(0, tickets.position(store, ticket.id) - 1)
