@@ -269,6 +269,14 @@ def _pid_alive(pid: Any) -> bool:
     return True
 
 
+def _txid(value: Any) -> int | None:
+    """A Litestream transaction id (hex text) as an int; None for "-" or anything else."""
+    try:
+        return int(value, 16)
+    except (TypeError, ValueError):
+        return None
+
+
 def probe(s: BackupSettings, config_path: Path | None = None) -> dict[str, Any]:
     """Ask Litestream where the local store and the replica stand.
 
@@ -285,8 +293,7 @@ def probe(s: BackupSettings, config_path: Path | None = None) -> dict[str, Any]:
                              env)
             if st.returncode == 0:
                 rows = json.loads(st.stdout or "[]")
-                if rows and rows[0].get("local_txid"):
-                    result["local_txid"] = int(rows[0]["local_txid"], 16)
+                result["local_txid"] = _txid(rows[0].get("local_txid")) if rows else None
             lt = _litestream(["ltx", "-config", str(cfg), "-no-expand-env", "-level", "all", "-json",
                               str(s.store_path)], env)
             if lt.returncode != 0:
@@ -294,7 +301,7 @@ def probe(s: BackupSettings, config_path: Path | None = None) -> dict[str, Any]:
             else:
                 files = json.loads(lt.stdout or "[]")
                 if files:
-                    result["replica_txid"] = max(int(f["max_txid"], 16) for f in files)
+                    result["replica_txid"] = max(_txid(f.get("max_txid")) or 0 for f in files)
                     result["last_replicated_at"] = max(f["timestamp"] for f in files)
         finally:
             if config_path is None:

@@ -395,3 +395,11 @@ def _replica_numbers(tmp_path: Path, usb: Path) -> list[int]:
     except backup.RestoreError:
         return []
     return list(_restored_tickets(config.store.path))
+
+
+def test_backup_status_command_says_when_the_service_is_not_running(appliance):
+    proc = cli("--config", appliance.path, "backup", "status", stdout=subprocess.PIPE, text=True)
+    out, _ = proc.communicate(timeout=60)
+    assert proc.returncode == 1
+    assert "service:             NOT running" in out
+    assert "PROBLEM: the backup service (commune-edge backup run) is not running" in out
