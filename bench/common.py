@@ -35,23 +35,29 @@ def table(rows: list[list[object]], header: list[str]) -> None:
 
 
 def demo_store(dossiers: int, seed: int = 7) -> Path:
-    """Path of a store holding `dossiers` demo dossiers, built once and cached under .bench-cache/."""
+    """Path of a store holding `dossiers` demo dossiers, built once and cached under .bench-cache/.
+
+    Several benchmarks may ask at once: a lock file makes the others wait for the first builder.
+    """
+    import fcntl
     from edge import demo
     from edge.migrations import MIGRATIONS
     from edge.store import Store
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"demo-{dossiers}-{seed}-v{len(MIGRATIONS)}.db"
-    if path.exists():
-        return path
-    tmp = path.with_suffix(".building")
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(tmp) + suffix).unlink(missing_ok=True)
-    t0 = time.perf_counter()
-    s = Store(tmp, min_free_mb=0)
-    s.conn.execute("PRAGMA synchronous = OFF")  # building a fixture, not measuring durability
-    demo.load(s, dossiers, seed, batch=2000)
-    s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    s.close()
-    shutil.move(str(tmp), str(path))
-    print(f"(built a {dossiers}-dossier demo store in {time.perf_counter() - t0:.0f} s: {path})")
+    with open(CACHE / (path.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists():
+            return path
+        tmp = path.with_name(f"{path.name}.building-{os.getpid()}")
+        t0 = time.perf_counter()
+        s = Store(tmp, min_free_mb=0)
+        s.conn.execute("PRAGMA synchronous = OFF")  # building a fixture, not measuring durability
+        demo.load(s, dossiers, seed, batch=2000)
+        s.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        s.close()
+        for suffix in ("-wal", "-shm"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+        shutil.move(str(tmp), str(path))
+        print(f"(built a {dossiers}-dossier demo store in {time.perf_counter() - t0:.0f} s: {path})")
     return path
