@@ -520,6 +520,15 @@ def restore(config: Config, replica: str | None = None, *, force: bool = False) 
     if existing and not force:
         raise RestoreError(f"{target}: a store already exists here; nothing was changed. "
                            "Add --force to replace it (the old files are kept beside it)")
+    try:
+        return _restore(config, s, existing)
+    except OSError as e:
+        raise RestoreError(f"{target}: restore failed: {e.strerror or e} ({e.filename or target}); "
+                           "the store was left as it was") from None
+
+
+def _restore(config: Config, s: BackupSettings, existing: list[Path]) -> RestoreReport:
+    target = s.store_path
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.restoring")
     for leftover in (tmp, *_sidecars(tmp)):

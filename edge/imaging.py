@@ -113,7 +113,10 @@ def read_bundle(folder: str | os.PathLike) -> Bundle:
         size = entry.stat().st_size
         if size > MAX_BUNDLE_FILE:
             raise BundleError(f"{entry}: {size} bytes is too large for a bundle file")
-        files[entry.name] = entry.read_bytes()
+        try:
+            files[entry.name] = entry.read_bytes()
+        except OSError as e:
+            raise BundleError(f"{entry}: cannot read: {e.strerror}") from None
     if CONFIG_NAME not in files:
         raise BundleError(f"{folder}: no {CONFIG_NAME} in the bundle")
     source = str(folder / CONFIG_NAME)

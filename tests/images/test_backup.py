@@ -401,3 +401,13 @@ def test_backup_status_command_says_when_the_service_is_not_running(appliance):
     assert proc.returncode == 1
     assert "service:             NOT running" in out
     assert "PROBLEM: the backup service (commune-edge backup run) is not running" in out
+
+
+def test_restore_into_a_folder_that_cannot_be_created_is_a_clear_error(tmp_path: Path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the store's folder should be")
+    path = tmp_path / "commune.toml"
+    path.write_text(CONFIG.format(code="00001", store=blocker / "c.db", backup=""), encoding="utf-8")
+    with pytest.raises(backup.RestoreError, match="restore failed"):
+        backup.restore(load(path), f"file://{tmp_path / 'usb'}")
+    assert blocker.read_text() == "a file where the store's folder should be"
