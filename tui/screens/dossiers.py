@@ -155,9 +155,9 @@ class DossierDetailScreen(KioskScreen):
             yield Static(id="fields")
             yield tr(Label(), "detail.history")
             yield Static(id="history")
-            yield tr(Label(), "detail.change_to")
             with Horizontal(classes="row"):
                 yield Select([], id="to-status", compact=True)
+                yield tr(Button(id="change", variant="primary", compact=True), "detail.change")
             with Horizontal(classes="row"):
                 yield tr(Label(), "detail.note")
                 yield VietInput(id="note", compact=True, max_length=500)
@@ -165,7 +165,6 @@ class DossierDetailScreen(KioskScreen):
                 yield tr(Label(), "detail.new_date")
                 yield VietInput(id="new-date", method="off", compact=True, max_length=10)
             with Horizontal(classes="buttons"):
-                yield tr(Button(id="change", variant="primary", compact=True), "detail.change")
                 yield tr(Button(id="supplement", compact=True), "detail.supplement")
                 yield tr(Button(id="apology", compact=True), "detail.apology")
                 yield tr(Button(id="refusal", compact=True), "detail.refusal")
@@ -254,7 +253,7 @@ class DossierDetailScreen(KioskScreen):
                     self.notice.show(self.t("detail.need_note"), "error")
                     return
                 slip = slips.supplement_request(store, d, [p.strip() for p in note.split(";") if p.strip()],
-                                                note)
+                                                note, officer_name=staff.full_name)
             elif kind == "refusal":
                 if not note:
                     self.notice.show(self.t("detail.need_note"), "error")
@@ -269,7 +268,7 @@ class DossierDetailScreen(KioskScreen):
                 if not note:
                     self.notice.show(self.t("detail.need_note"), "error")
                     return
-                slip = slips.apology(store, d, new_date, note)
+                slip = slips.apology(store, d, new_date, note, officer_name=staff.full_name)
         except Exception as exc:
             self.show_error(exc)
             return

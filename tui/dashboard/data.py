@@ -1,0 +1,47 @@
+"""What one dashboard refresh reads from the central store, in one function the benchmark times too.
+
+`load_snapshot` only reads (through `sync.kpi`); it runs in a worker thread and the screens render
+the `Snapshot` it returns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sync import kpi
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Fleet health and the month's KPIs, as of `taken_at`."""
+    taken_at: datetime
+    month: str
+    today: date
+    fleet: list[kpi.FleetRow]
+    dossiers: dict[str, kpi.DossierKpi]
+    queue: dict[str, kpi.QueueKpi]
+    forms: dict[str, kpi.FormKpi]
+    trend: list[kpi.DossierKpi]
+    procedures: list[kpi.ProcedureTime] = field(default_factory=list)
+
+    def communes(self) -> list[str]:
+        """Communes with KPI rows this month or in the fleet, sorted."""
+        return sorted({c for c in (*self.dossiers, *self.queue) if c != "*"} | {r.commune for r in self.fleet})
+
+
+def load_snapshot(store: Any, month: str, *, today: date | None = None, now: datetime | None = None,
+                  trend_months: int = kpi.TREND_MONTHS) -> Snapshot:
+    """Read everything the dashboard shows for `month`. Raises SyncError subclasses (bad month,
+    database failure)."""
+    now = now or datetime.now(timezone.utc)
+    today = today or kpi.today_local()
+    fleet = kpi.fleet(store, now=now)
+    dossiers = kpi.dossier_kpis(store, month, today=today)
+    queue = kpi.queue_kpis(store, month)
+    communes = {c for c in (*dossiers, *queue) if c != "*"} | {r.commune for r in fleet}
+    forms = kpi.form_kpis(store, month, communes)
+    trend = kpi.trend(store, month, trend_months, today=today)
+    procedures = kpi.processing_times(store, month)
+    return Snapshot(now, month, today, fleet, dossiers, queue, forms, trend, procedures)
