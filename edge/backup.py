@@ -52,7 +52,8 @@ STABLE_AFTER_S = 60.0        # a run at least this long resets the pause
 PROBE_EVERY_S = 60.0         # the supervisor asks the replica how far it is this often
 POLL_S = 0.5                 # the supervisor checks on Litestream this often
 STOP_GRACE_S = 30.0          # after SIGTERM, Litestream gets this long to finish its last sync
-COMMAND_TIMEOUT_S = 60.0     # for litestream status / ltx / restore
+COMMAND_TIMEOUT_S = 60.0     # for litestream status / ltx
+RESTORE_TIMEOUT_S = 600.0    # for litestream restore (a large store over a slow link)
 
 STATE_FILE = "backup-state.json"
 LITESTREAM_CONFIG = "litestream.yml"
@@ -537,7 +538,7 @@ def _restore(config: Config, s: BackupSettings, existing: list[Path]) -> Restore
     try:
         proc = _litestream(["restore", "-config", str(cfg), "-no-expand-env", "-o", str(tmp),
                             "-integrity-check", "full", str(target)], credentials_env(s),
-                           timeout=max(COMMAND_TIMEOUT_S, 600))
+                           timeout=RESTORE_TIMEOUT_S)
         if proc.returncode != 0 or not tmp.exists():
             reason = _last_line(proc.stderr) or f"exit status {proc.returncode}"
             raise RestoreError(f"litestream could not restore from {s.replica}: {reason}")
