@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -199,3 +200,17 @@ def test_kiosk_starts_when_provisioned(tmp_path: Path, provisioned: Path):
                      provisioned / "run/commune-edge/firstboot.txt")
     out, _ = proc.communicate(timeout=10)
     assert out.strip() == "kiosk started with: kiosk"
+
+
+def test_firewall_with_the_generated_ports_passes_nft_check(provisioned: Path):
+    nft = shutil.which("nft")
+    if nft is None:
+        pytest.skip("nftables is not installed")
+    rules = (ROOTFS / "etc/nftables.conf").read_text(encoding="utf-8").replace(
+        'include "/etc/nftables.d/*.nft"', f'include "{provisioned}/etc/nftables.d/*.nft"')
+    ruleset = provisioned / "nftables.conf"
+    ruleset.write_text(rules, encoding="utf-8")
+    proc = subprocess.run([nft, "--check", "--file", str(ruleset)], capture_output=True, text=True)
+    if proc.returncode != 0 and "Operation not permitted" in proc.stderr:
+        pytest.skip("nft --check needs CAP_NET_ADMIN here")
+    assert proc.returncode == 0, proc.stderr
