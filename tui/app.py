@@ -216,7 +216,9 @@ class KioskApp(App):
             notice.show(text, kind)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("lock", "quit"):
+        if action == "quit":
+            return self.staff is not None or self.demo
+        if action == "lock":
             return self.staff is not None
         if action == "staff_login":
             return self.current_mode != "staff"

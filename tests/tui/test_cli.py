@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,56 @@ def test_every_kiosk_option_is_documented():
     text = DOCS.read_text(encoding="utf-8")
     for option in ("--config", "--demo", "staff_lock_seconds", "idle_seconds", "input_method"):
         assert option in text
+
+
+def test_kiosk_demo_opens_the_citizen_screen_in_a_real_terminal_and_quits(tmp_path):
+    """The README's first command: a real pty, the real command, demo data made on first use."""
+    import fcntl
+    import os
+    import pty
+    import select
+    import struct
+    import sys
+    import termios
+    import time
+
+    env = dict(os.environ, COMMUNE_EDGE_DEMO_DIR=str(tmp_path / "demo"), TERM="xterm-256color")
+    env.pop("COMMUNE_EDGE_CONFIG", None)
+    argv = [sys.executable, "-c", "import sys; from edge.cli import main; sys.exit(main())", "kiosk", "--demo"]
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: become the kiosk
+        os.execve(sys.executable, argv, env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+
+    def read_until(marker: bytes | None, seconds: float) -> bytes:
+        out = b""
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            ready, _, _ = select.select([fd], [], [], 0.2)
+            if ready:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+                if marker and marker in out:
+                    break
+        return out
+
+    try:
+        screen = read_until("F10".encode(), 60)
+        text = re.sub(rb"\x1b\[[0-9;?]*[A-Za-z]", b"", screen).decode("utf-8", "replace").replace(" ", "")
+        assert "Dùngphímsốhoặcchạmđểchọn" in text  # the citizen start screen
+        os.write(fd, b"\x11")  # Ctrl+Q (allowed in citizen mode of the demo only)
+        read_until(None, 15)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+        os.close(fd)
+    assert (tmp_path / "demo" / "commune.db").exists()
