@@ -216,7 +216,7 @@ def from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
     s = Section(source, "store", raw["store"])
     s.known("path", "min_free_mb", "busy_timeout_ms")
     store = StoreConfig(path=s.path("path"), min_free_mb=s.int("min_free_mb", 64, min=0),
-                        busy_timeout_ms=s.int("busy_timeout_ms", 5000, min=0, max=600_000))
+                        busy_timeout_ms=s.int("busy_timeout_ms", 5000, min=1000, max=600_000))
     k = top.table("kiosk") if "kiosk" in raw else Section(source, "kiosk", {})
     k.known("language", "input_method", "idle_seconds", "staff_lock_seconds", "counter", "data_dir")
     kiosk = KioskConfig(language=k.str("language", "vi", choices=("vi", "en")),

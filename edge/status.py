@@ -80,8 +80,23 @@ def format_text(s: dict[str, Any]) -> str:
     clk = s["clock"]
     lines.append(f"clock: hlc {clk['hlc'] or '-'}, " + ("trusted" if clk["trusted"] else
                  f"NOT TRUSTED (wall clock {clk['behind_ms']} ms behind the last stamp or unset)"))
-    for key, value in s.items():
-        if key not in ("commune", "device_id", "schema_version", "store", "tables", "dossiers_by_status",
-                       "tickets_today", "outbox", "catalogue_version", "clock"):
-            lines.append(f"{key}: {value}")
+    b = s.get("backup")
+    if b is not None:
+        lines.append("backup: " + _backup_line(b))
     return "\n".join(lines)
+
+
+def _backup_line(b: dict[str, Any]) -> str:
+    if not b.get("configured"):
+        return "not configured" if not b.get("error") else f"PROBLEM: {b['error']}"
+    sup = b.get("supervisor") or {}
+    parts = [f"replica {b.get('replica')}",
+             "running" if sup.get("running") else "NOT running",
+             f"restarts {sup.get('restarts', 0)}"]
+    if b.get("lag_txids") is not None:
+        parts.append(f"lag {b['lag_txids']} transactions")
+    if b.get("last_replicated_at"):
+        parts.append(f"last replicated {b['last_replicated_at']}")
+    if b.get("error"):
+        parts.append(f"PROBLEM: {b['error']}")
+    return ", ".join(parts)

@@ -19,6 +19,7 @@ need sfdisk fdisk
 need shellcheck shellcheck
 need systemd-analyze systemd
 need pg_ctlcluster postgresql
+need nft nftables
 if [ "${1:-}" = "--with-postgres" ] || [ -n "${CI:-}" ]; then :; fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing+=(fonts-dejavu-core)
 
