@@ -247,6 +247,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "sync.never": ("chưa bao giờ", "never"),
     "sync.none": ("không có", "none"),
     "sync.age": ("{age} trước", "{age} ago"),
+    "sync.last_error": ("Lỗi gần nhất: {error}", "Last error: {error}"),
+    "sync.updated": ("Tác tử đồng bộ báo lúc: {when}", "Sync agent reported at: {when}"),
     "sync.clock_ok": ("Đồng hồ: đã xác thực", "Clock: trusted"),
     # -- admin -----------------------------------------------------------------------------------
     "admin.title": ("Quản trị", "Admin"),

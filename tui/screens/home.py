@@ -22,9 +22,17 @@ from .base import KioskScreen
 MENU = ("intake", "dossiers", "queue", "catalogue", "forms", "sync", "admin")
 
 
+#: meta keys where the sync agent records its state (sync/agent.py writes "sync.status")
+SYNC_META_KEYS = ("sync.status", "sync_state")
+
+
 def sync_state(store: Any) -> dict[str, Any]:
-    """The sync agent's state from the store's meta table ({} when never synced / offline)."""
-    raw = store.meta_get("sync_state")
+    """The sync agent's state from the store's meta table ({} when it never ran: offline only)."""
+    raw = None
+    for key in SYNC_META_KEYS:
+        raw = store.meta_get(key)
+        if raw:
+            break
     if not raw:
         return {}
     try:
@@ -49,7 +57,7 @@ def link_is_up(state: dict[str, Any]) -> bool | None:
 
 
 def last_sync(state: dict[str, Any]) -> str | None:
-    for key in ("last_sync_at", "last_ok_at", "last_success_at", "last_ack_at", "last_acked_at"):
+    for key in ("last_contact_at", "last_sync_at", "last_ok_at", "last_success_at", "last_acked_at"):
         if state.get(key):
             return str(state[key])
     return None
@@ -66,6 +74,16 @@ def short_time(text: str | None) -> str:
         return text
 
 
+def count_due(store: Any, op: str, day: str) -> int:
+    """Open dossiers (the statuses in which the deadline runs) due on (`=`) or before (`<`) `day`.
+
+    The same selection as `edge.dossiers.list_dossiers(due=…)`, counted in SQL rather than loaded.
+    """
+    marks = ", ".join("?" for _ in dossiers.OPEN_STATUSES)
+    return int(store.scalar(f"SELECT COUNT(*) FROM dossiers WHERE status IN ({marks}) AND due_date {op} ?",
+                            (*dossiers.OPEN_STATUSES, day)) or 0)
+
+
 def home_summary(store: Any, counter: str, now: datetime) -> dict[str, Any]:
     """Everything the Home screen shows, read in one go (in a worker thread)."""
     today = now.date()
@@ -75,8 +93,8 @@ def home_summary(store: Any, counter: str, now: datetime) -> dict[str, Any]:
     return {
         "waiting": tickets.waiting_count(store),
         "serving": sum(1 for t in todays if t.status == "called"),
-        "due_today": len(dossiers.list_dossiers(store, due="today", limit=10_000)),
-        "overdue": len(dossiers.list_dossiers(store, due="overdue", limit=10_000)),
+        "due_today": count_due(store, "=", today.isoformat()),
+        "overdue": count_due(store, "<", today.isoformat()),
         "received_today": store.scalar("SELECT COUNT(*) FROM dossiers WHERE received_at >= ?",
                                        (start,)) or 0,
         "pending": stats.pending,

@@ -72,12 +72,16 @@ class SyncScreen(KioskScreen):
         if when:
             lines.append(self.t("home.last_sync", when=short_time(when)))
         lines.append(self.t("sync.clock_ok") if trusted else self.t("home.clock_untrusted"))
-        self.query_one("#sync-summary", Static).update("\n".join(lines))
         table = self.query_one("#by-table", DataTable)
         table.clear(columns=True)
         table.add_columns(self.t("sync.col_table"), self.t("sync.col_pending"))
         for name, n in sorted(stats.by_table.items()):
             table.add_row(name, str(n))
+        if state.get("last_error"):
+            lines.append(self.t("sync.last_error", error=str(state["last_error"])[:200]))
+        if state.get("updated_at"):
+            lines.append(self.t("sync.updated", when=short_time(str(state["updated_at"]))))
+        self.query_one("#sync-summary", Static).update("\n".join(lines))
         history = state.get("history") or state.get("link_history") or []
         rows = []
         for item in history[-8:] if isinstance(history, list) else []:
