@@ -77,6 +77,7 @@ class KioskApp(App):
     BINDINGS = [
         Binding("f1", "toggle_language", "English", id="app.toggle_language"),
         Binding("f2", "toggle_typing", "V/E", id="app.toggle_typing"),
+        Binding("alt+z", "toggle_typing", "V/E", id="app.toggle_typing_unikey", show=False),
         Binding("f10", "staff_login", "Cán bộ", id="app.staff_login"),
         Binding("f12", "lock", "Khóa", id="app.lock"),
         Binding("ctrl+q", "quit", "Thoát", id="app.quit", show=False, priority=True),

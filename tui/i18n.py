@@ -16,6 +16,7 @@ DEFAULT_LANGUAGE = "vi"
 STRINGS: dict[str, tuple[str, str]] = {
     # -- app-wide bindings (descriptions keyed by binding id) --------------------------------------
     "app.toggle_typing": ("Gõ V/E", "Typing V/E"),
+    "app.toggle_typing_unikey": ("Gõ V/E (Alt+Z như Unikey)", "Typing V/E (Alt+Z as in Unikey)"),
     "app.toggle_language": ("English", "Tiếng Việt"),
     "app.staff_login": ("Cán bộ", "Staff"),
     "app.lock": ("Khóa", "Lock"),

@@ -40,6 +40,8 @@ def test_every_binding_has_an_id_in_the_table(cls):
 def test_every_key_used_in_the_code_is_in_the_table():
     missing = set()
     for path in TUI.rglob("*.py"):
+        if "dashboard" in path.relative_to(TUI).parts:  # the provincial dashboard has its own table
+            continue
         for key in KEY_USE.findall(path.read_text(encoding="utf-8")):
             if "{" not in key and key not in i18n.STRINGS:
                 missing.add(f"{path.name}: {key}")

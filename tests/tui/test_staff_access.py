@@ -83,3 +83,30 @@ async def test_idle_citizen_screen_returns_to_start(make_app):
         app.check_inactivity(now=app._last_activity + app.config.kiosk.idle_seconds + 1)
         await pilot.pause()
         assert type(app.screen).__name__ == "CitizenHomeScreen"
+
+
+async def test_another_persons_login_after_a_lock_starts_a_fresh_session(make_app):
+    from tests.tui.conftest import ADMIN
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("1")
+        await settle(pilot)
+        app.screen.query_one("#full_name").value = "Lê Thị Mai"
+        await pilot.press("f12")
+        await settle(pilot)
+        await login(pilot, ADMIN[0], ADMIN[3])
+        assert app.staff.username == ADMIN[0]
+        assert type(app.screen).__name__ == "HomeScreen" and len(app.screen_stack) == 1
+
+
+async def test_logout_returns_to_citizen_mode_and_needs_the_pin_again(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.current_mode == "citizen" and app.session is None
+        await pilot.press("2")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CatalogueScreen"

@@ -64,6 +64,7 @@ class DashboardApp(App):
         self.snapshot: Snapshot | None = None
         self.technician_only = False
         self.refreshes = 0
+        self._kpi_cache = kpi.DossierKpiCache()
 
     def today(self) -> date:
         return self.clock().astimezone(LOCAL_TZ).date()
@@ -100,7 +101,8 @@ class DashboardApp(App):
     def _refresh(self, month: str) -> None:
         now = self.clock()
         try:
-            snap = load_snapshot(self.store, month, today=now.astimezone(LOCAL_TZ).date(), now=now)
+            snap = load_snapshot(self.store, month, today=now.astimezone(LOCAL_TZ).date(), now=now,
+                                 cache=self._kpi_cache)
         except Exception as e:  # noqa: BLE001 - any database failure is shown, the app keeps running
             self.post_message(self.RefreshFailed(str(e).splitlines()[0] if str(e) else type(e).__name__))
             return

@@ -32,16 +32,18 @@ class Snapshot:
 
 
 def load_snapshot(store: Any, month: str, *, today: date | None = None, now: datetime | None = None,
-                  trend_months: int = kpi.TREND_MONTHS) -> Snapshot:
-    """Read everything the dashboard shows for `month`. Raises SyncError subclasses (bad month,
-    database failure)."""
+                  trend_months: int = kpi.TREND_MONTHS, cache: kpi.DossierKpiCache | None = None) -> Snapshot:
+    """Read everything the dashboard shows for `month`. With a `cache` (kept by the app between
+    refreshes) only the months whose dossiers changed are recomputed. Raises SyncError subclasses
+    (bad month, database failure)."""
     now = now or datetime.now(timezone.utc)
     today = today or kpi.today_local()
     fleet = kpi.fleet(store, now=now)
-    dossiers = kpi.dossier_kpis(store, month, today=today)
+    months = (cache or kpi.DossierKpiCache()).months(store, kpi.months_back(month, trend_months), today)
+    dossiers = months[month]
     queue = kpi.queue_kpis(store, month)
     communes = {c for c in (*dossiers, *queue) if c != "*"} | {r.commune for r in fleet}
     forms = kpi.form_kpis(store, month, communes)
-    trend = kpi.trend(store, month, trend_months, today=today)
+    trend = kpi.trend_from(months)
     procedures = kpi.processing_times(store, month)
     return Snapshot(now, month, today, fleet, dossiers, queue, forms, trend, procedures)
