@@ -40,7 +40,7 @@ fi
 # PostgreSQL for the central-store tests: start the cluster when it is installed but not running.
 if command -v pg_ctlcluster >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
-    ver=$(ls /etc/postgresql 2>/dev/null | sort -V | tail -n1 || true)
+    ver=$(find /etc/postgresql -mindepth 1 -maxdepth 1 -printf "%f\n" 2>/dev/null | sort -V | tail -n1 || true)
     if [ -n "$ver" ]; then
       pg_ctlcluster --skip-systemctl-redirect "$ver" main start >/dev/null 2>&1 || true
       for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done
