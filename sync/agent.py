@@ -78,11 +78,12 @@ class SyncSettings:
     window: int
     ack_timeout: float
     heartbeat_interval: float
+    compression_level: int = wire.ZLIB_LEVEL
     source: str = ""
 
     KEYS = ("broker", "username", "password_file", "ca_file", "cert_file", "key_file", "topic_prefix",
             "client_id", "session_expiry", "keepalive", "batch_rows", "batch_bytes", "window", "ack_timeout_s",
-            "heartbeat_s")
+            "heartbeat_s", "compression_level")
 
     @classmethod
     def from_section(cls, s: Section, *, province: str, commune: str, check_files: bool = True) -> "SyncSettings":
@@ -113,6 +114,7 @@ class SyncSettings:
             window=s.int("window", WINDOW, min=1, max=64),
             ack_timeout=s.float("ack_timeout_s", ACK_TIMEOUT, min=0.1, max=3600),
             heartbeat_interval=s.float("heartbeat_s", HEARTBEAT_INTERVAL, min=0.1, max=86400),
+            compression_level=s.int("compression_level", wire.ZLIB_LEVEL, min=1, max=9),
             source=s.source)
 
     def endpoint(self) -> Endpoint:
@@ -171,6 +173,7 @@ class Agent:
         self._cursor = self._acked
         self._inflight: list[_InFlight] = []
         self._window = settings.window      # shrinks on timeouts, grows back on acks
+        self._ack_to = self._acked          # highest ack received, applied once per loop turn
         self._hello_sent_at: float | None = None
         self._ready = False
         self._last_heartbeat = 0.0
@@ -292,6 +295,8 @@ class Agent:
             self._message(ev[1], ev[2])
 
     def _tick(self) -> None:
+        if self._ack_to > self._acked:
+            self._mark(self._ack_to)
         if not self.connected:
             return
         now = time.monotonic()
@@ -328,7 +333,8 @@ class Agent:
                 take.append(r)
             first = self._cursor + 1
             try:
-                payload = wire.encode_batch_rows(self.commune, self.device, first, take)
+                payload = wire.encode_batch_rows(self.commune, self.device, first, take,
+                                                 self.settings.compression_level)
             except WireError as e:
                 # A row too large for the wire: never dropped, never skipped; stay stuck and say so.
                 error = f"outbox seq {take[0].seq} cannot be sent: {e}"
@@ -367,14 +373,15 @@ class Agent:
         self._last_contact = _utc()
         self.stats.acks += 1
         if ack.resume:
+            self._ack_to = 0
             self._resume(ack.upto)
             self._ready = True
             return
-        if ack.upto > self._acked:
-            self._mark(ack.upto)
+        self._ack_to = max(self._ack_to, ack.upto)
 
     def _mark(self, upto: int) -> None:
         outbox.ack_upto(self.store, upto)
+        self._ack_to = max(self._ack_to, upto)
         self._window = min(self.settings.window, self._window + 1)
         self._acked = upto
         self._cursor = max(self._cursor, upto)
@@ -394,6 +401,7 @@ class Agent:
             with self.store.atomic(check_disk=False):
                 self.store.meta_set(DEVICE_KEY, new)
             self.device = new
+            self._ack_to = 0
             outbox.rewind(self.store, 0)
             self._acked = 0
             self._cursor = 0

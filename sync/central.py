@@ -33,6 +33,7 @@ from .errors import CentralStoreError, StoreUrlError
 
 SCHEMA_VERSION = 1
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+SQLITE_CACHE_KB = 65_536
 QUARANTINE_KEEP_BYTES = 65_536      # of a payload over the wire limit, keep this much (and its size)
 IN_CHUNK = 400                      # ids per `IN (...)` lookup
 
@@ -55,13 +56,10 @@ INDEXES = (
     "CREATE INDEX IF NOT EXISTS dossiers_status_due ON dossiers(status, due_date)",
     "CREATE INDEX IF NOT EXISTS dossiers_received ON dossiers(received_at)",
     "CREATE INDEX IF NOT EXISTS dossiers_commune_received ON dossiers(commune, received_at)",
-    "CREATE INDEX IF NOT EXISTS dossiers_due ON dossiers(due_date)",
-    "CREATE INDEX IF NOT EXISTS dossiers_portal ON dossiers(portal_id)",
     "CREATE INDEX IF NOT EXISTS dossier_history_dossier ON dossier_history(dossier_id, at)",
     "CREATE INDEX IF NOT EXISTS dossier_history_commune_at ON dossier_history(commune, at)",
     "CREATE INDEX IF NOT EXISTS tickets_commune_day ON tickets(commune, day)",
     "CREATE INDEX IF NOT EXISTS form_submissions_commune ON form_submissions(commune, form_code, period)",
-    "CREATE INDEX IF NOT EXISTS record_versions_id ON record_versions(id)",
     "CREATE INDEX IF NOT EXISTS conflicts_commune ON conflicts(commune)",
     "CREATE INDEX IF NOT EXISTS quarantine_commune ON quarantine(commune)",
     "CREATE INDEX IF NOT EXISTS outbound_pending ON outbound(commune, done_at)",
@@ -129,6 +127,7 @@ class _Sqlite(_Backend):
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=FULL")
         self.conn.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        self.conn.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KB}")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -237,7 +236,7 @@ class CentralStore:
             f"""CREATE TABLE IF NOT EXISTS record_versions (
                 tbl TEXT NOT NULL, id TEXT NOT NULL, version {big} NOT NULL, digest TEXT NOT NULL,
                 commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL, received_at TEXT NOT NULL,
-                PRIMARY KEY (tbl, id, version))""",
+                PRIMARY KEY (id, tbl, version))""",
             f"""CREATE TABLE IF NOT EXISTS conflicts (
                 cid {b.serial}, detected_at TEXT NOT NULL, tbl TEXT NOT NULL, record_id TEXT NOT NULL,
                 version {big} NOT NULL, commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL,
@@ -311,6 +310,26 @@ class CentralStore:
         except Exception as e:  # database driver errors of either backend
             raise CentralStoreError(f"commit of {batch.commune}/{batch.device} "
                                     f"seq {batch.first_seq}..{batch.last_seq} failed: {e}") from e
+
+    def commit_batches(self, batches: list[wire.Batch]) -> list[CommitResult | CentralStoreError]:
+        """Commit several batches in one transaction (one disk sync instead of many). If that fails,
+        each batch is committed alone; the result for a batch that still fails is its error."""
+        if len(batches) == 1:
+            try:
+                return [self.commit_batch(batches[0])]
+            except CentralStoreError as e:
+                return [e]
+        try:
+            with self._lock, self.db.transaction():
+                return [self._commit(b) for b in batches]
+        except Exception:  # noqa: BLE001 - fall back to one transaction per batch
+            out: list[CommitResult | CentralStoreError] = []
+            for b in batches:
+                try:
+                    out.append(self.commit_batch(b))
+                except CentralStoreError as e:
+                    out.append(e)
+            return out
 
     def _lock_device(self, commune: str, device: str) -> int:
         b = self.db
@@ -388,11 +407,16 @@ class CentralStore:
         typed = [name for name, _ in TYPED_COLUMNS[tbl]]
         cols = list(RECORD_COLUMNS) + typed + ["device", "data", "synced_at"]
         values = []
+        extra = RECORD_COLUMNS[4:] + tuple(typed)
         for r in recs:
-            data = json.loads(r.payload)
-            values.append([r.id, data.get("commune"), r.version, r.hlc]
-                          + [_scalar(data.get(c)) for c in RECORD_COLUMNS[4:]]
-                          + [_scalar(data.get(c)) for c in typed] + [device, r.payload, now])
+            data = r.record if r.record is not None else json.loads(r.payload)
+            get = data.get
+            row = [r.id, get("commune"), r.version, r.hlc]
+            for c in extra:
+                v = get(c)
+                row.append(_scalar(v) if isinstance(v, (dict, list, bool)) else v)
+            row += (device, r.payload, now)
+            values.append(row)
         sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
         self.db.executemany(
             f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "

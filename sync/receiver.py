@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import queue
 import socket
 import threading
 import time
@@ -36,6 +37,12 @@ log = logging.getLogger("sync.receiver")
 RECONNECT_MIN_DELAY = 1
 RECONNECT_MAX_DELAY = 30
 CONNECT_TIMEOUT = 10.0
+#: Validated messages waiting for the database thread; when full, the network thread waits (the
+#: broker then holds further messages). What is queued but not committed is never acked, so a
+#: receiver that dies loses nothing: the edges send it again.
+WORK_QUEUE = 32
+#: Batches that arrived together are committed in one transaction, up to this many.
+GROUP_COMMIT = 16
 
 
 @dataclass
@@ -68,6 +75,8 @@ class Receiver:
         self.max_raw = max_raw
         self.stats = ReceiverStats()
         self.connected = threading.Event()
+        self._work: "queue.Queue[tuple | None]" = queue.Queue(WORK_QUEUE)
+        self._worker: threading.Thread | None = None
         self._client = new_client(self.client_id, endpoint)
         self._client.on_connect = self._on_connect
         self._client.on_disconnect = self._on_disconnect
@@ -78,6 +87,8 @@ class Receiver:
 
     def start(self) -> None:
         """Connect (retrying in the background until the broker is there) and serve."""
+        self._worker = threading.Thread(target=self._work_loop, name="receiver-db", daemon=True)
+        self._worker.start()
         self._client.connect_async(self.endpoint.host, self.endpoint.port, self.endpoint.keepalive,
                                    clean_start=True, properties=connect_properties(0))
         self._client.loop_start()
@@ -86,9 +97,14 @@ class Receiver:
         return self.connected.wait(timeout)
 
     def stop(self) -> None:
+        """Disconnect, then finish what was already queued for the database."""
         self._client.disconnect()
         self._client.loop_stop()
         self.connected.clear()
+        if self._worker is not None:
+            self._work.put(None)
+            self._worker.join(30)
+            self._worker = None
 
     def run_forever(self, stop: threading.Event | None = None) -> None:
         """Serve until `stop` is set (or forever)."""
@@ -149,27 +165,58 @@ class Receiver:
                              payload)
             return
         kind = type(msg).__name__
-        if leaf == "up" and isinstance(msg, wire.Batch):
-            self._batch(commune, msg)
-        elif leaf == "up" and isinstance(msg, wire.Hello):
-            self._hello(commune, msg)
-        elif leaf == "up" and isinstance(msg, wire.DownAck):
-            self._db(lambda: self.store.record_down_results(msg), "down-ack")
+        if leaf == "up" and isinstance(msg, (wire.Batch, wire.Hello, wire.DownAck)):
+            self._work.put((commune, msg))
         elif leaf == "health" and isinstance(msg, wire.Heartbeat):
-            if self._db(lambda: self.store.record_heartbeat(msg), "heartbeat"):
-                with self.stats.lock:
-                    self.stats.heartbeats += 1
+            self._work.put((commune, msg))
         else:
             self._quarantine(topic, commune, f"unexpected {kind} message on {leaf!r}", payload)
 
-    def _batch(self, commune: str, batch: wire.Batch) -> None:
-        try:
-            res = self.store.commit_batch(batch)
-        except CentralStoreError as e:
-            with self.stats.lock:
-                self.stats.db_errors += 1
-            log.error("not acked (the edge will send again): %s", e)
-            return
+    # ---- the database thread
+
+    def _work_loop(self) -> None:
+        while True:
+            item = self._work.get()
+            if item is None:
+                return
+            items = [item]
+            if isinstance(item[1], wire.Batch):       # group batches that are already waiting
+                while len(items) < GROUP_COMMIT:
+                    try:
+                        nxt = self._work.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        self._work.put(None)
+                        break
+                    items.append(nxt)
+            batches = [(c, m) for c, m in items if isinstance(m, wire.Batch)]
+            try:
+                if batches:
+                    self._batches(batches)
+                for commune, msg in items:
+                    if isinstance(msg, wire.Hello):
+                        self._hello(commune, msg)
+                    elif isinstance(msg, wire.DownAck):
+                        self._db(lambda: self.store.record_down_results(msg), "down-ack")
+                    elif isinstance(msg, wire.Heartbeat):
+                        if self._db(lambda: self.store.record_heartbeat(msg), "heartbeat"):
+                            with self.stats.lock:
+                                self.stats.heartbeats += 1
+            except Exception:  # the thread must survive anything
+                log.error("unexpected error in the database thread:\n%s", traceback.format_exc())
+
+    def _batches(self, items: list[tuple[str, wire.Batch]]) -> None:
+        results = self.store.commit_batches([b for _, b in items])
+        for (commune, batch), res in zip(items, results):
+            if isinstance(res, Exception):
+                with self.stats.lock:
+                    self.stats.db_errors += 1
+                log.error("not acked (the edge will send again): %s", res)
+                continue
+            self._acked(commune, batch, res)
+
+    def _acked(self, commune: str, batch: wire.Batch, res) -> None:
         with self.stats.lock:
             self.stats.batches += 1
             self.stats.records += res.inserted

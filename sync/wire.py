@@ -60,19 +60,22 @@ MAX_SEQ = 2**63 - 1
 
 _COMMUNE_RE = re.compile(r"^[0-9]{1,10}$")
 _TOKEN_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:-]{0,79}$")
+_PLAIN_RE = re.compile(r"^[0-9A-Za-z._:-]*$")
 
 
 # --------------------------------------------------------------------------- messages
 
 @dataclass(frozen=True)
 class Row:
-    """One outbox row: `payload` is the record as compact JSON text with sorted keys."""
+    """One outbox row: `payload` is the record as compact JSON text with sorted keys (as the
+    appliance wrote it); `record` is that text parsed, filled in by `decode`."""
     seq: int
     tbl: str
     id: str
     version: int
     hlc: int
     payload: str
+    record: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -166,17 +169,20 @@ Message = Union[Batch, Ack, Hello, Down, DownAck, Document, Heartbeat]
 
 # --------------------------------------------------------------------------- envelope
 
-def _envelope(kind: int, body: bytes, compress: bool | None = None) -> bytes:
+def _envelope(kind: int, body: bytes, compress: bool | None = None, level: int = ZLIB_LEVEL) -> bytes:
     if len(body) > MAX_RAW_BYTES:
         raise WireError(f"{KIND_NAMES[kind]}: body of {len(body)} bytes exceeds {MAX_RAW_BYTES}")
     if compress is None:
         compress = len(body) >= COMPRESS_MIN_BYTES
     codec = CODEC_ZLIB if compress else CODEC_RAW
-    wire = zlib.compress(body, ZLIB_LEVEL) if compress else body
+    wire = zlib.compress(body, level) if compress else body
     out = HEADER.pack(MAGIC, FORMAT_VERSION, kind, codec, 0, len(body), zlib.crc32(wire)) + wire
     if len(out) > MAX_WIRE_BYTES:
         raise WireError(f"{KIND_NAMES[kind]}: {len(out)} bytes on the wire exceeds {MAX_WIRE_BYTES}")
     return out
+
+
+_quote = json.encoder.encode_basestring   # JSON string literal, non-ASCII kept as is
 
 
 def _dumps(obj: Any) -> bytes:
@@ -314,25 +320,29 @@ def check_commune(code: str) -> str:
 
 # --------------------------------------------------------------------------- batches
 
-def encode_batch(batch: Batch) -> bytes:
-    """Encode a batch. Row payloads are spliced in as JSON text (they must be JSON objects)."""
+def encode_batch(batch: Batch, level: int = ZLIB_LEVEL) -> bytes:
+    """Encode a batch. Each row's payload travels as a JSON string holding the record's JSON text
+    exactly as the appliance stored it (so the province digests the very bytes the edge wrote)."""
     if not batch.rows:
         raise WireError("batch: no rows")
     head = _dumps({"commune": batch.commune, "device": batch.device, "first_seq": batch.first_seq,
                    "last_seq": batch.last_seq})
     parts = []
     for r in batch.rows:
-        parts.append('{"hlc":%d,"id":%s,"payload":%s,"seq":%d,"tbl":%s,"version":%d}' % (
-            r.hlc, json.dumps(r.id), r.payload, r.seq, json.dumps(r.tbl), r.version))
-    body = head[:-1] + b',"rows":[' + ",".join(parts).encode() + b"]}"
-    return _envelope(KIND_BATCH, body, compress=True)
+        rid = r.id if _PLAIN_RE.match(r.id) else _quote(r.id)[1:-1]
+        parts.append('{"hlc":%d,"id":"%s","payload":%s,"seq":%d,"tbl":"%s","version":%d}' % (
+            r.hlc, rid, _quote(r.payload), r.seq, r.tbl if _PLAIN_RE.match(r.tbl) else _quote(r.tbl)[1:-1],
+            r.version))
+    body = head[:-1] + b',"rows":[' + ",".join(parts).encode("utf-8", "surrogatepass") + b"]}"
+    return _envelope(KIND_BATCH, body, compress=True, level=level)
 
 
-def encode_batch_rows(commune: str, device: str, first_seq: int, rows: Iterable[Any]) -> bytes:
+def encode_batch_rows(commune: str, device: str, first_seq: int, rows: Iterable[Any],
+                      level: int = ZLIB_LEVEL) -> bytes:
     """Encode outbox rows (anything with seq, tbl, record_id, version, hlc, payload) as one batch."""
     rows = list(rows)
     return encode_batch(Batch(commune, device, first_seq, rows[-1].seq, tuple(
-        Row(r.seq, r.tbl, r.record_id, r.version, r.hlc, r.payload) for r in rows)))
+        Row(r.seq, r.tbl, r.record_id, r.version, r.hlc, r.payload) for r in rows)), level)
 
 
 def _batch(obj: dict) -> Batch:
@@ -360,7 +370,15 @@ def _batch(obj: dict) -> Batch:
         rid = _str(r, where, "id", _TOKEN_RE)
         version = _int(r, where, "version", 1)
         hlc = _int(r, where, "hlc", 0)
-        payload = _obj(r, where, "payload")
+        text = r.get("payload")
+        if not isinstance(text, str):
+            raise WireError(f"{where}: payload must be the record's JSON text, got {_short(text)}")
+        try:
+            payload = json.loads(text)
+        except (ValueError, RecursionError) as e:
+            raise WireError(f"{where}: payload is not valid JSON: {str(e)[:80]}") from None
+        if not isinstance(payload, dict):
+            raise WireError(f"{where}: payload must be a JSON object")
         if payload.get("id") != rid:
             raise WireError(f"{where}: payload id {_short(payload.get('id'))} differs from row id {rid!r}")
         if payload.get("version", version) != version:
@@ -368,7 +386,7 @@ def _batch(obj: dict) -> Batch:
         if payload.get("commune") != commune:
             raise WireError(f"{where}: payload commune {_short(payload.get('commune'))} "
                             f"differs from batch commune {commune!r}")
-        rows.append(Row(seq, tbl, rid, version, hlc, canonical(payload)))
+        rows.append(Row(seq, tbl, rid, version, hlc, text, payload))
     if prev != last:
         raise WireError(f"batch: last_seq {last} but the last row has seq {prev}")
     return Batch(commune, device, first, last, tuple(rows))
