@@ -56,7 +56,7 @@ def test_intake_with_telex_name(snap_compare, make_app):
         await pilot.press("1")
         await settle(pilot)
         pilot.app.screen.query_one("#full_name").focus()
-        await type_keys(pilot, "Giaafng Thij Myr")
+        await type_keys(pilot, "Giafng Thij Myr")
         await pilot.press("ctrl+s")
         await settle(pilot)
 
