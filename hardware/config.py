@@ -10,7 +10,8 @@ poll_s = 5.0                    # how often LEDs follow the store
 led_power = 5
 [hardware.printer]              # absent: no printer
 port = "/dev/serial/by-id/usb-printer"
-baud = 9600
+baud = 9600                     # serial only; prefer 115200 (a 58 mm raster receipt is ~40 kB)
+connection = "serial"           # or "usblp" for /dev/usb/lp0 (the default for such paths)
 profile = "generic-58"          # a file in hardware/profiles/ (or a path to a .toml)
 width = 58                      # 58 or 80; default: the profile's
 [hardware.scanner]              # absent: no serial scanner (keyboard scanners need nothing)
@@ -69,6 +70,7 @@ class PrinterConfig:
     profile: str = "generic-58"
     width: int | None = None          # None: the profile's width
     timeout_s: float = 2.0
+    connection: str = "serial"        # "serial" (pyserial) or "usblp" (/dev/usb/lp*, no baud)
 
 
 @dataclass(frozen=True)
@@ -136,11 +138,14 @@ def from_section(sec: Section, data_dir: Path | None = None) -> HardwareConfig:
     printer = scanner = modem = None
     if "printer" in sec:
         p = sec.table("printer")
-        p.known("port", "baud", "profile", "width", "timeout_s")
+        p.known("port", "baud", "profile", "width", "timeout_s", "connection")
         width = p.int("width", None)
         if width is not None and width not in (58, 80):
             raise p.error("width", "58 or 80 (paper width in mm)", width)
-        printer = PrinterConfig(port=p.str("port"), baud=_baud(p, 9600),
+        port = p.str("port")
+        connection = p.str("connection", "usblp" if port.startswith("/dev/usb/lp") else "serial",
+                           choices=("serial", "usblp"))
+        printer = PrinterConfig(port=port, baud=_baud(p, 9600), connection=connection,
                                 profile=p.str("profile", "generic-58"), width=width,
                                 timeout_s=p.float("timeout_s", 2.0, min=0.05, max=60))
     if "scanner" in sec:

@@ -21,7 +21,7 @@ from .base import Device, DeviceState, MissingDevice
 from .config import PrinterConfig
 from .errors import DeviceIOError, DeviceMissingError, PrinterError
 from .profiles import Profile
-from .serialport import PORT_ERRORS, open_port
+from .serialport import PORT_ERRORS, RawPort, open_port, open_raw
 from edge.slips import Slip
 from .spool import Job, Spool
 
@@ -44,15 +44,16 @@ REASONS = {
 
 
 class SerialPrinter(Device):
-    """An ESC/POS printer on a serial port (USB-serial or CDC-ACM). Opens lazily, reopens after an
-    unplug. `send` and `status` raise PrinterError with a `reason`."""
+    """An ESC/POS printer on a serial port (USB-serial or CDC-ACM) or a printer-class USB device
+    node (`connection = "usblp"`, /dev/usb/lp0). Opens lazily, reopens after an unplug. `send` and
+    `status` raise PrinterError with a `reason`."""
 
     name = "printer"
 
     def __init__(self, config: PrinterConfig, profile: Profile):
         self.config = config
         self.profile = profile
-        self._port: serial.Serial | None = None
+        self._port: serial.Serial | RawPort | None = None
         self._lock = threading.Lock()
 
     def open(self) -> None:
@@ -62,10 +63,14 @@ class SerialPrinter(Device):
             except PrinterError as e:
                 log.warning("%s", e)
 
-    def _ensure(self) -> serial.Serial:
+    def _ensure(self) -> serial.Serial | RawPort:
         if self._port is None:
             try:
-                self._port = open_port(self.config.port, self.config.baud, self.config.timeout_s, "printer")
+                if self.config.connection == "usblp":
+                    self._port = open_raw(self.config.port, self.config.timeout_s, "printer")
+                else:
+                    self._port = open_port(self.config.port, self.config.baud, self.config.timeout_s,
+                                           "printer")
             except DeviceMissingError as e:
                 raise PrinterError(str(e), "unplugged") from None
             except DeviceIOError as e:
@@ -80,7 +85,7 @@ class SerialPrinter(Device):
                 pass
             self._port = None
 
-    def _ask(self, port: serial.Serial, n: int) -> int:
+    def _ask(self, port: serial.Serial | RawPort, n: int) -> int:
         port.reset_input_buffer()
         port.write(escpos.status_request(n))
         port.flush()
@@ -140,7 +145,8 @@ class SerialPrinter(Device):
                 raise PrinterError(f"printer on {self.config.port}: {REASONS[problem]}", problem)
 
     def state(self) -> DeviceState:
-        detail = f"{self.config.port} {self.config.baud} baud, profile {self.profile.key} ({self.profile.width} mm)"
+        link = "usblp" if self.config.connection == "usblp" else f"{self.config.baud} baud"
+        detail = f"{self.config.port} {link}, profile {self.profile.key} ({self.profile.width} mm)"
         try:
             st = self.status()
         except PrinterError as e:

@@ -92,9 +92,14 @@ class Spool:
         return out
 
     def get(self, job_id: str) -> Job | None:
-        for state in STATES:
-            if (self.root / state / f"{job_id}.json").exists():
-                return self._meta(state, job_id)
+        """The job with this id wherever it is now, or None. A job moving between folders while
+        we look is looked for again."""
+        for _ in range(5):
+            for state in STATES:
+                try:
+                    return self._meta(state, job_id)
+                except FileNotFoundError:
+                    continue
         return None
 
     def data(self, job: Job) -> bytes:
