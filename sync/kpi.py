@@ -13,8 +13,9 @@ Definitions (docs/dashboard.md explains them for provincial staff):
   intake (its status moved past "new"/"received"). The plan's target is `ELECTRONIC_TARGET` (70% of
   commune dossiers).
 - Queue times come from tickets (waiting: issued → called; service: called → finished).
-- Report forms due in a month are the periods that end in that month for each form of the latest
-  published forms document; submitted ones are `form_submissions` with status "submitted".
+- Report forms due in a month are, for each form of the latest published forms document, the
+  period whose report falls due that month (a monthly form: last month's report, due on its
+  `due_day`); submitted ones are `form_submissions` with status "submitted".
 
 Fleet health reads `devices` (heartbeats, Last Will) and the per-commune counts of conflicts,
 quarantined messages and pending down messages.
@@ -402,11 +403,13 @@ def form_definitions(store: Any) -> list[dict[str, Any]]:
     return out
 
 
-def periods_ending_in(kind: str, month: str) -> list[str]:
-    """The report period of kind `kind` that ends in `month` (none for "once" or mid-quarter months)."""
-    y, m = int(month[:4]), int(month[5:])
+def periods_due_in(kind: str, month: str) -> list[str]:
+    """The report period of kind `kind` whose report falls due in `month` (its due day is in the
+    month after the period ends): none for "once", or when no period ended the month before."""
+    prev = prev_month(month)
+    y, m = int(prev[:4]), int(prev[5:])
     if kind == "monthly":
-        return [month]
+        return [prev]
     if kind == "quarterly":
         return [f"{y}-Q{m // 3}"] if m % 3 == 0 else []
     if kind == "yearly":
@@ -424,10 +427,10 @@ class FormKpi:
 
 
 def form_kpis(store: Any, month: str, communes: Iterable[str]) -> dict[str, FormKpi]:
-    """Per commune (and "*"): reports for periods ending in `month`, how many were submitted and how
-    many are still drafts."""
+    """Per commune (and "*"): reports that fall due in `month` (last month's for a monthly form), how
+    many were submitted and how many are still drafts."""
     check_month(month)
-    wanted = [(f["code"], p) for f in form_definitions(store) for p in periods_ending_in(f["period"], month)]
+    wanted = [(f["code"], p) for f in form_definitions(store) for p in periods_due_in(f["period"], month)]
     communes = sorted(set(communes))
     out = {c: FormKpi(c, month, due=len(wanted)) for c in communes}
     if wanted:
