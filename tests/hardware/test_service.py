@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -168,3 +169,41 @@ def test_service_without_any_device_config_still_issues_tickets(tmp_path, pin_fa
         assert result.ticket.label == "A001" and result.job is not None
         assert any("printer: none configured" in w for w in svc.devices.warnings)
     assert [j.ref for j in svc.spool.jobs("pending")] == ["A001"]
+
+
+def test_unplug_mid_ticket_print_keeps_the_ticket_and_reprints_on_return(tmp_path, fake_printer, pin_factory):
+    first = fake_printer("printer", unplug_after=2000)
+    cfg = config_mod.load(write_config(tmp_path / "appliance", extra=f"""
+[hardware]
+poll_s = 0.05
+[hardware.printer]
+port = "{first.pty.link}"
+timeout_s = 0.5
+"""))
+    with HardwareService(cfg, pin_factory=pin_factory) as svc:
+        press(pin_factory, BUTTON_TICKET)
+        wait_for(lambda: svc.queue.last_error, what="the print error")
+        assert svc.queue.last_error.reason == "unplugged"
+        assert [t.label for t in tickets.today(svc.store)] == ["A001"]
+        doc = wait_for(lambda: (status_file.read(cfg.data_dir) or {}).get("print_spool", {}).get("pending"),
+                       what="the spool in the status file")
+        assert doc == 1
+        second = fake_printer("printer")                     # plugged back in
+        svc.queue.retry()
+        assert qr_data(second.wait_jobs(1)[0]) == ["A001"]
+
+
+def test_hardware_run_stops_cleanly_on_sigterm(tmp_path):
+    import signal
+    import subprocess
+    path = write_config(tmp_path / "appliance", extra="[hardware]\npoll_s = 0.05\n")
+    proc = subprocess.Popen([sys.executable, "-m", "edge.cli", "--config", str(path), "hardware", "run"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2])
+    try:
+        wait_for(lambda: status_file.read(tmp_path / "appliance"), timeout=20, what="the status file")
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    finally:
+        proc.kill()
+    assert proc.returncode == 0, err.decode()
+    assert b"hardware service running" in err
