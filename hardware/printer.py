@@ -16,13 +16,14 @@ from typing import Callable
 
 import serial
 
+from edge.slips import Slip
+
 from . import escpos, render
 from .base import Device, DeviceState, MissingDevice
 from .config import PrinterConfig
-from .errors import DeviceIOError, DeviceMissingError, PrinterError
+from .errors import DeviceIOError, DeviceMissingError, HardwareError, PrinterError
 from .profiles import Profile
 from .serialport import PORT_ERRORS, RawPort, open_port, open_raw
-from edge.slips import Slip
 from .spool import Job, Spool
 
 log = logging.getLogger(__name__)
@@ -189,6 +190,7 @@ class PrintQueue:
         self.profile = profile
         self.on_error = on_error
         self.last_error: PrinterError | None = None
+        self.last_printed: Job | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._changed = threading.Condition()
@@ -218,7 +220,6 @@ class PrintQueue:
         """Queue the newest printed job (for `ref`) again. Raises HardwareError when there is none."""
         last = self.spool.last_done(ref)
         if last is None:
-            from .errors import HardwareError
             raise HardwareError("nothing to reprint" + (f" for {ref}" if ref else ""))
         job = self.spool.requeue(last.id)
         self._wake.set()
@@ -258,7 +259,7 @@ class PrintQueue:
                     self.on_error(e)
                 break
             else:
-                self.spool.finish(claimed)
+                self.last_printed = self.spool.finish(claimed)
                 self.last_error = None
                 printed += 1
             finally:

@@ -21,6 +21,7 @@ from edge.errors import EdgeError
 from edge.store import Store
 
 from . import status as status_file
+from .base import DeviceState
 from .config import HardwareConfig, from_config
 from .devices import Devices, open_devices
 from .errors import PrinterError
@@ -185,15 +186,18 @@ class HardwareService:
         except Exception:
             log.exception("writing the hardware status file")
 
-    def _printer_state(self):
-        from .base import DeviceState
-        name = "printer"
+    def _printer_state(self) -> DeviceState:
+        """The printer as the print queue last found it (the queue owns the port)."""
+        name, hw = "printer", self.hw.printer
+        if hw is None:
+            return DeviceState(name, False, False, False, "no [hardware.printer] in the config")
         if self.queue.last_error:
-            return DeviceState(name, True, self.queue.last_error.reason != "unplugged", False,
-                               str(self.queue.last_error))
-        return DeviceState(name, self.hw.printer is not None, self.hw.printer is not None,
-                           self.hw.printer is not None,
-                           "last job printed" if self.hw.printer else "no [hardware.printer] in the config")
+            e = self.queue.last_error
+            return DeviceState(name, True, e.reason != "unplugged", False, str(e))
+        last = self.queue.last_printed
+        detail = f"{hw.port}: " + (f"printed {last.kind} {last.ref} at {last.printed_at}" if last
+                                   else "nothing printed yet since the service started")
+        return DeviceState(name, True, True, True, detail)
 
     def _loop(self) -> None:
         while not self._stop.is_set():
