@@ -1,20 +1,25 @@
-"""What the kiosk process uses from the hardware layer: a slip printer that never blocks.
+"""What the kiosk process uses from the hardware layer: a slip printer that never blocks, and the
+scans of the serial scanner.
 
 `open_slip_printer(config)` returns an object with `print_slip(slip) -> PrintOutcome` and
 `close()`. The slip is spooled at once and printed by a worker thread; `print_slip` waits at most
 KIOSK_WAIT_S for the result. When `commune-edge hardware run` holds the printer port, the kiosk's
 job stays in the shared spool and the service prints it.
+
+`listen_for_scans(config, callback)` receives the scans the hardware service forwards (it owns the
+scanner's port and sounds the buzzer); close the listener when the kiosk stops.
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from .config import from_config
 from .devices import open_printer
 from .printer import MissingPrinter, PrintQueue
+from .scanner import SOCKET_NAME, Scan, ScanListener
 from .spool import Spool
 
 log = logging.getLogger(__name__)
@@ -59,3 +64,9 @@ def open_slip_printer(config: Any) -> SlipPrinter:
         log.warning("%s", warning)
     spool = Spool(hw.spool_dir or config.data_dir / "print-spool")
     return SlipPrinter(PrintQueue(printer, spool, profile).start(), not isinstance(printer, MissingPrinter))
+
+
+def listen_for_scans(config: Any, callback: Callable[[Scan], None]) -> ScanListener:
+    """Receive the scans the hardware service forwards; `callback(Scan)` runs in a daemon thread.
+    Raises HardwareError when the socket cannot be made."""
+    return ScanListener(config.data_dir / SOCKET_NAME, callback)

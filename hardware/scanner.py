@@ -4,6 +4,10 @@
 the callback: a citizen ID card (CCCD, parsed by `edge.citizens.parse_cccd`), a dossier code (the
 QR on a receipt), a queue ticket label, or unknown. A broken CCCD string is reported with the field
 that is wrong. The raw text of a CCCD is never logged.
+
+When the hardware service owns the scanner and the kiosk runs in another process, the service
+forwards each line over a local datagram socket (`<data dir>/scanner.sock`) to the kiosk's
+`ScanListener`.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -187,3 +192,76 @@ class MissingScanner(MissingDevice):
 
     def start(self, callback: Callable[[Scan], None]) -> "MissingScanner":
         return self
+
+
+# -- handing scans to the kiosk process ------------------------------------------------------------
+#: Largest scan sent between processes (a datagram).
+MAX_DATAGRAM = 4096
+SOCKET_NAME = "scanner.sock"
+
+
+def forward(socket_path: str | os.PathLike, text: str) -> bool:
+    """Send one scanned line to the kiosk's ScanListener. False when no kiosk listens (the scan is
+    dropped: nobody is at the screen to use it)."""
+    data = text.encode("utf-8")[:MAX_DATAGRAM]
+    with socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM) as s:
+        try:
+            s.sendto(data, os.fspath(socket_path))
+        except (FileNotFoundError, ConnectionRefusedError):
+            return False
+        except OSError as e:
+            log.warning("scanner: cannot hand the scan to the kiosk: %s", e)
+            return False
+    return True
+
+
+class ScanListener:
+    """The kiosk's end: receives scans the hardware service forwards and calls `callback(Scan)` from
+    a daemon thread. The socket file is made owner/group-only and removed on close."""
+
+    def __init__(self, socket_path: str | os.PathLike, callback: Callable[[Scan], None]):
+        self.path = os.fspath(socket_path)
+        self.callback = callback
+        try:
+            os.unlink(self.path)            # left over from a kiosk that crashed
+        except FileNotFoundError:
+            pass
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        try:
+            self.sock.bind(self.path)
+            os.chmod(self.path, 0o660)
+        except OSError as e:
+            self.sock.close()
+            raise HardwareError(f"scanner: cannot listen on {self.path}: {e}") from None
+        self.sock.settimeout(READ_TIMEOUT_S)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="scan-listener", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(MAX_DATAGRAM)
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            try:
+                self.callback(classify(data.decode("utf-8", "replace")))
+            except Exception:
+                log.exception("scan listener callback")
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=READ_TIMEOUT_S * 10 + 1)
+        self.sock.close()
+        try:
+            os.unlink(self.path)
+        except FileNotFoundError:
+            pass
+
+    def __enter__(self) -> "ScanListener":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

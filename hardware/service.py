@@ -27,7 +27,7 @@ from .devices import Devices, open_devices
 from .errors import PrinterError
 from .modem import ModemPoller, ModemStatus
 from .printer import PrintQueue
-from .scanner import Scan
+from .scanner import SOCKET_NAME, Scan, forward
 from .spool import Job, Spool
 
 log = logging.getLogger(__name__)
@@ -138,11 +138,14 @@ class HardwareService:
         return done.returncode
 
     def _scan(self, scan: Scan) -> None:
+        """A scan: beep, then hand it to the kiosk (in this process, or over the scan socket)."""
         self.devices.beeper.beep("ok" if scan.kind in ("cccd", "dossier", "ticket") else "error")
         if self.on_scan:
             self.on_scan(scan)
-        else:
-            log.info("scan: %s%s", scan.kind, f" ({scan.error})" if scan.error else "")
+            return
+        handed = forward(self.config.data_dir / SOCKET_NAME, scan.text)
+        log.info("scan: %s%s%s", scan.kind, f" ({scan.error})" if scan.error else "",
+                 "" if handed else "; no kiosk listening")
 
     def _print_failed(self, e: PrinterError) -> None:
         self.devices.beeper.beep("error")

@@ -79,3 +79,24 @@ def test_scans_reach_the_kiosk_and_sound_the_buzzer(tmp_path, make_pty, pin_fact
         scan = got.get(timeout=5)
         assert scan.kind == "cccd" and scan.citizen.full_name == "Nguyễn Văn Đức"
         assert svc.devices.beeper.beeps == 1
+
+
+def test_scans_are_forwarded_from_the_service_to_the_kiosk_process(tmp_path, make_pty, pin_factory):
+    pty_ = make_pty("scanner")
+    cfg = config_mod.load(write_config(tmp_path / "appliance",
+                                       extra=f'[hardware.scanner]\nport = "{pty_.link}"\n'))
+    got: queue.Queue = queue.Queue()
+    with kiosk.listen_for_scans(cfg, got.put), HardwareService(cfg, pin_factory=pin_factory) as svc:
+        scanner = svc.devices.scanner
+        deadline = time.monotonic() + 5
+        while scanner.connected_to != pty_.path and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.write(pty_.master, b"000.00.19.H17-261126-0001\r\n")
+        scan = got.get(timeout=5)
+    assert (scan.kind, scan.text) == ("dossier", "000.00.19.H17-261126-0001")
+    assert not (cfg.data_dir / "scanner.sock").exists()
+
+
+def test_scan_without_a_listening_kiosk_is_dropped_quietly(tmp_path):
+    from hardware.scanner import forward
+    assert forward(tmp_path / "scanner.sock", "A001") is False
