@@ -25,11 +25,13 @@ class Beeper(Device):
         except (GPIOZeroError, OSError) as e:
             raise DeviceMissingError(f"buzzer: GPIO not usable ({e})") from None
         self.beeps = 0
+        self.last: str | None = None
 
     def beep(self, pattern: str = "ok") -> None:
         """Sound `pattern` (a key of PATTERNS) in the background."""
         on, off, n = PATTERNS[pattern]
         self.beeps += 1
+        self.last = pattern
         self.buzzer.beep(on_time=on, off_time=off, n=n, background=True)
 
     def state(self) -> DeviceState:

@@ -207,3 +207,12 @@ def test_hardware_run_stops_cleanly_on_sigterm(tmp_path):
         proc.kill()
     assert proc.returncode == 0, err.decode()
     assert b"hardware service running" in err
+
+
+def test_ticket_button_with_the_disk_full_issues_nothing_and_beeps_an_error(service, appliance, pin_factory):
+    _, fp, _ = appliance
+    service.store.min_free_bytes = 1 << 62
+    press(pin_factory, BUTTON_TICKET)
+    wait_for(lambda: service.devices.beeper.last == "error", what="the error beep")
+    assert tickets.today(service.store) == [] and service.spool.jobs("pending") == []
+    assert fp.jobs() == []
