@@ -661,9 +661,3 @@ def commune_quarantine(store: Any, commune: str | None) -> list[dict[str, Any]]:
                            "ORDER BY qid DESC LIMIT 200")
     return store.query("SELECT qid, received_at, topic, reason, size FROM quarantine WHERE commune = ? "
                        "ORDER BY qid DESC LIMIT 200", (commune,))
-
-
-def communes(store: Any) -> list[str]:
-    """Every commune code the store knows (devices or dossiers)."""
-    rows = store.query("SELECT commune FROM devices UNION SELECT DISTINCT commune FROM dossiers")
-    return sorted({r["commune"] for r in rows if r["commune"]})

@@ -34,20 +34,29 @@ def fixed_store(tmp_path):
 
 def make(store):
     from tui.dashboard.app import DashboardApp
-    return DashboardApp(store, refresh_seconds=0, clock=lambda: NOW, province="02 Hà Giang (demo)")
+    app = DashboardApp(store, refresh_seconds=0, clock=lambda: NOW, province="02 Hà Giang (demo)")
+    app.animation_level = "none"
+    return app
+
+
+async def steady(pilot) -> None:
+    """Workers done, messages handled, layout settled."""
+    await settle(pilot)
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
 
 
 def test_fleet_tab(snap_compare, fixed_store):
     async def run_before(pilot):
-        await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(make(fixed_store), terminal_size=SIZE, run_before=run_before)
 
 
 def test_kpi_tab(snap_compare, fixed_store):
     async def run_before(pilot):
-        await settle(pilot)
+        await steady(pilot)
         pilot.app.screen.query_one("#tabs").active = "tab-kpis"
-        await settle(pilot)
+        await steady(pilot)
 
     assert snap_compare(make(fixed_store), terminal_size=SIZE, run_before=run_before)

@@ -24,7 +24,9 @@ class ElectronicSharePlot(PlotextPlot):
         labels = [month_label(k.month) for k in trend]
         values = [round(100 * (k.electronic_share or 0.0), 1) for k in trend]
         plt.title(t("kpi.plot_electronic", lang, target=round(target * 100)))
-        plt.bar(labels, values, color="cyan", width=0.6)
+        xs = list(range(1, len(labels) + 1))
+        plt.bar(xs, values, color="cyan", width=0.6)
+        plt.xticks(xs[::-2][::-1], labels[::-2][::-1])     # numeric positions, explicit ticks: the same drawing every run
         plt.hline(target * 100, "red")
         plt.ylim(0, 100)
         self.refresh()
@@ -38,7 +40,9 @@ class ReceivedPlot(PlotextPlot):
         plt.clear_figure()
         labels = [month_label(k.month) for k in trend]
         plt.title(t("kpi.plot_received", lang))
-        plt.stacked_bar(labels, [[k.online for k in trend], [k.counter for k in trend]],
+        xs = list(range(1, len(labels) + 1))
+        plt.stacked_bar(xs, [[k.online for k in trend], [k.counter for k in trend]],
                         labels=[t("kpi.online", lang), t("kpi.counter", lang)], color=["green", "blue"],
                         width=0.6)
+        plt.xticks(xs[::-2][::-1], labels[::-2][::-1])
         self.refresh()
