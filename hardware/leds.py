@@ -1,6 +1,7 @@
 """Status LEDs (gpiozero): power/heartbeat, link, backlog, fault.
 
-- power: mostly on with a short dark blink every HEARTBEAT_S — the service is alive;
+- power: on, with a short dark blink each time the service's loop comes round (`beat()`, every
+  `[hardware] poll_s`) — so a hung service shows as a steady light, not a reassuring blink;
 - link: on while the province's broker is reachable;
 - backlog: off when everything is synced, blinks slowly while the outbox has unsynced rows and
   fast when the oldest of them is older than `[hardware] backlog_fast_after_min`;
@@ -11,6 +12,7 @@ Each LED only changes when its mode changes, so calling the setters every poll i
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from gpiozero import LED
@@ -20,8 +22,9 @@ from .base import Device, DeviceState
 from .config import Pins
 from .errors import DeviceMissingError
 
+#: Seconds the power LED goes dark on each heartbeat.
+BEAT_OFF_S = 0.15
 #: (on, off) seconds of each blink mode.
-HEARTBEAT = (1.8, 0.2)
 BLINK_SLOW = (0.5, 1.5)
 BLINK_FAST = (0.1, 0.1)
 MODES = ("off", "on", "slow", "fast", "heartbeat")
@@ -69,11 +72,21 @@ class StatusLights(Device):
         self.modes[key] = mode
         if mode == "off":
             led.off()
-        elif mode == "on":
+        elif mode in ("on", "heartbeat"):
             led.on()
         else:
-            on, off = {"slow": BLINK_SLOW, "fast": BLINK_FAST, "heartbeat": HEARTBEAT}[mode]
+            on, off = {"slow": BLINK_SLOW, "fast": BLINK_FAST}[mode]
             led.blink(on_time=on, off_time=off, background=True)
+
+    def beat(self) -> None:
+        """One heartbeat: the power LED goes dark for BEAT_OFF_S (blocks that long)."""
+        led = self.leds.get("power")
+        if led is None or self.modes.get("power") != "heartbeat":
+            return
+        led.off()
+        time.sleep(BEAT_OFF_S)
+        if self.modes.get("power") == "heartbeat":
+            led.on()
 
     def set_link(self, up: bool) -> None:
         self.set("link", "on" if up else "off")
@@ -115,6 +128,9 @@ class MissingLights(Device):
         pass
 
     def set_link(self, up: bool) -> None:
+        pass
+
+    def beat(self) -> None:
         pass
 
     def set_fault(self, fault: bool) -> None:

@@ -206,6 +206,7 @@ class HardwareService:
         while not self._stop.is_set():
             self.refresh()
             self.write_status()
+            self.devices.lights.beat()
             self._stop.wait(self.hw.poll_s)
 
     # -- life cycle ---------------------------------------------------------------------------

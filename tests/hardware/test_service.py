@@ -216,3 +216,10 @@ def test_ticket_button_with_the_disk_full_issues_nothing_and_beeps_an_error(serv
     wait_for(lambda: service.devices.beeper.last == "error", what="the error beep")
     assert tickets.today(service.store) == [] and service.spool.jobs("pending") == []
     assert fp.jobs() == []
+
+
+def test_power_led_beats_while_the_service_loop_runs(service, pin_factory):
+    pin = pin_factory.pin(5)
+    pin.clear_states()
+    wait_for(lambda: [s.state for s in pin.states].count(False) >= 2, what="two heartbeats")
+    wait_for(lambda: pin.state, what="the power LED back on after a beat")
