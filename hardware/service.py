@@ -80,10 +80,14 @@ class HardwareService:
                  pin_factory: Any = None, on_scan: Callable[[Scan], None] | None = None):
         self.config = config
         self.hw = hw or from_config(config)
-        self._own_store = store is None
-        self.store = store or Store.open(config)
-        self.on_scan = on_scan
         self.devices: Devices = open_devices(self.hw, pin_factory=pin_factory)
+        self._own_store = store is None
+        try:
+            self.store = store or Store.open(config)
+        except BaseException:
+            self.devices.close()
+            raise
+        self.on_scan = on_scan
         self.spool = Spool(self.hw.spool_dir or config.data_dir / "print-spool")
         self.queue = PrintQueue(self.devices.printer, self.spool, self.devices.profile,
                                 on_error=self._print_failed)

@@ -104,3 +104,9 @@ def test_help(argv, capsys):
     with pytest.raises(SystemExit) as e:
         run(*argv)
     assert e.value.code == 0 and "usage: commune-edge" in capsys.readouterr().out
+
+
+def test_unknown_printer_profile_is_a_one_line_error(tmp_path, capsys):
+    path = write_config(tmp_path / "appliance", extra='[hardware.printer]\nport = "/dev/null"\nprofile = "nope"\n')
+    assert run("--config", str(path), "hardware", "check") == 2
+    assert "printer profile 'nope' not found; bundled profiles: epson-cp1258-80" in capsys.readouterr().err
