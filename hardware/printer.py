@@ -251,12 +251,15 @@ class PrintQueue:
                 continue
             try:
                 self.printer.send(self.spool.data(claimed))
-            except PrinterError as e:
+            except Exception as exc:   # whatever happened, the job goes back to the queue
+                e = exc if isinstance(exc, PrinterError) else PrinterError(f"printing failed: {exc}", "io")
                 self.spool.fail(claimed, str(e))
+                new_problem = self.last_error is None or str(self.last_error) != str(e)
                 self.last_error = e
-                log.warning("print job %s (%s %s) kept in the spool: %s", job.id, job.kind, job.ref, e)
-                if self.on_error:
-                    self.on_error(e)
+                if new_problem:       # once per problem, not at every retry
+                    log.warning("print job %s (%s %s) kept in the spool: %s", job.id, job.kind, job.ref, e)
+                    if self.on_error:
+                        self.on_error(e)
                 break
             else:
                 self.last_printed = self.spool.finish(claimed)

@@ -182,3 +182,17 @@ def test_reprint_sends_the_last_job_again(fake_printer, tmp_path):
             q.close()
     jobs = fp.wait_jobs(2)
     assert qr_data(jobs[0]) == qr_data(jobs[1]) == [SLIP.ref]
+
+
+def test_a_printer_that_stays_off_is_reported_once_not_at_every_retry(fake_printer, tmp_path):
+    fp = fake_printer()
+    fp.silent = True
+    errors = []
+    with _printer(fp, timeout=0.1) as p:
+        q = PrintQueue(p, Spool(tmp_path / "spool"), p.profile, on_error=errors.append).start()
+        try:
+            job = q.submit(SLIP)
+            wait_for(lambda: (q.spool.get(job.id) or job).attempts >= 3)
+        finally:
+            q.close()
+    assert len(errors) == 1 and errors[0].reason == "offline"
