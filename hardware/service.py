@@ -11,6 +11,7 @@ import logging
 import signal
 import subprocess
 import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 #: Longest the shutdown command may run before the service gives up waiting for it.
 SHUTDOWN_TIMEOUT_S = 60.0
+#: The status file is rewritten at least this often even when nothing changed (its age tells
+#: `hardware check` that the service runs; see hardware.cli.STATUS_FRESH_S).
+STATUS_REFRESH_S = 30.0
 #: meta keys the sync agent sets: "1" while connected to the broker (link LED).
 LINK_META_KEY = "sync_connected"
 
@@ -99,6 +103,8 @@ class HardwareService:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._started = False
+        self._last_status: dict | None = None
+        self._last_status_at = 0.0
 
     # -- actions ----------------------------------------------------------------------------
     def issue_ticket(self, priority: bool = False, service: str = "general", actor: str = "button") -> TicketPrint:
@@ -178,18 +184,24 @@ class HardwareService:
             st.pending, _age_s(st.oldest_pending_at), self.hw.backlog_fast_after_min * 60)
 
     def write_status(self) -> None:
-        """Write the status file for the kiosk and the heartbeat (never raises)."""
+        """Write the status file for the kiosk and the heartbeat when it changed, and at least every
+        STATUS_REFRESH_S so readers can tell the service is alive (never raises)."""
         try:
             states = [d.state() for d in (self.devices.lights, self.devices.buttons, self.devices.beeper)]
             states += [self._printer_state(), self.devices.scanner.state()]
-            status_file.write(self.config.data_dir, {
+            doc = {
                 "devices": [asdict(s) for s in states],
                 "modem": self.poller.latest.as_dict(),
                 "print_spool": {"pending": len(self.spool.jobs("pending")),
                                 "last_error": str(self.queue.last_error) if self.queue.last_error else None},
                 "warnings": self.devices.warnings,
                 "fault": self.fault,
-            })
+            }
+            now = time.monotonic()
+            if doc == self._last_status and now - self._last_status_at < STATUS_REFRESH_S:
+                return                   # spare the SD card
+            status_file.write(self.config.data_dir, doc)
+            self._last_status, self._last_status_at = doc, now
         except Exception:
             log.exception("writing the hardware status file")
 
