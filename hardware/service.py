@@ -35,6 +35,8 @@ log = logging.getLogger(__name__)
 
 #: Longest the shutdown command may run before the service gives up waiting for it.
 SHUTDOWN_TIMEOUT_S = 60.0
+#: Presses of a ticket button closer together than this give one ticket (a child, a shaky hand).
+TICKET_GAP_S = 1.5
 #: The status file is rewritten at least this often even when nothing changed (its age tells
 #: `hardware check` that the service runs; see hardware.cli.STATUS_FRESH_S).
 STATUS_REFRESH_S = 30.0
@@ -87,12 +89,12 @@ class HardwareService:
         self.devices: Devices = open_devices(self.hw, pin_factory=pin_factory)
         self._own_store = store is None
         try:
+            self.spool = Spool(self.hw.spool_dir or config.data_dir / "print-spool")
             self.store = store or Store.open(config)
         except BaseException:
             self.devices.close()
             raise
         self.on_scan = on_scan
-        self.spool = Spool(self.hw.spool_dir or config.data_dir / "print-spool")
         self.queue = PrintQueue(self.devices.printer, self.spool, self.devices.profile,
                                 on_error=self._print_failed)
         self.poller = ModemPoller(self.devices.modem, self.hw.modem.poll_s if self.hw.modem else 60.0,
@@ -105,6 +107,7 @@ class HardwareService:
         self._started = False
         self._last_status: dict | None = None
         self._last_status_at = 0.0
+        self._last_button_ticket = float("-inf")
 
     # -- actions ----------------------------------------------------------------------------
     def issue_ticket(self, priority: bool = False, service: str = "general", actor: str = "button") -> TicketPrint:
@@ -121,6 +124,10 @@ class HardwareService:
         return TicketPrint(t, job)
 
     def _button_ticket(self, priority: bool) -> None:
+        now = time.monotonic()
+        if now - self._last_button_ticket < TICKET_GAP_S:
+            return                       # a second press right after the first: one ticket
+        self._last_button_ticket = now
         try:
             self.issue_ticket(priority=priority)
         except EdgeError as e:

@@ -223,3 +223,11 @@ def test_power_led_beats_while_the_service_loop_runs(service, pin_factory):
     pin.clear_states()
     wait_for(lambda: [s.state for s in pin.states].count(False) >= 2, what="two heartbeats")
     wait_for(lambda: pin.state, what="the power LED back on after a beat")
+
+
+def test_repeated_presses_in_quick_succession_give_one_ticket(service, appliance, pin_factory):
+    _, fp, _ = appliance
+    for _ in range(5):
+        press(pin_factory, BUTTON_TICKET, hold=0.01)
+    fp.wait_jobs(1)
+    assert [t.label for t in tickets.today(service.store)] == ["A001"]
