@@ -222,7 +222,10 @@ def dossier_kpis(store: Any, month: str, *, today: date | None = None,
     if commune is not None:
         where += " AND commune = ?"
         args.append(commune)
-    rows = store.query(f"SELECT commune, {select} FROM dossiers WHERE {where} GROUP BY commune", args)
+    # SQLite: `+commune` keeps the planner on the covering reception index for a whole month
+    # (grouping by the bare column makes it skip-scan the commune index and read every row).
+    group = "+commune" if commune is None and store.db.kind == "sqlite" else "commune"
+    rows = store.query(f"SELECT commune, {select} FROM dossiers WHERE {where} GROUP BY {group}", args)
     out = {r["commune"]: _kpi_from_row(r["commune"], month, r) for r in rows}
     total = DossierKpi("*", month)
     for k in out.values():
@@ -231,71 +234,96 @@ def dossier_kpis(store: Any, month: str, *, today: date | None = None,
     return out
 
 
-def trend(store: Any, last_month: str, n: int = TREND_MONTHS, *, today: date | None = None,
-          commune: str | None = None) -> list[DossierKpi]:
-    """Province (or one commune's) KPIs for the `n` months ending with `last_month`, oldest first,
-    in one pass over the reception index."""
-    months = months_back(last_month, n)
-    bounds = [month_bounds(m) for m in months]
-    cases = " ".join(f"WHEN received_at < ? THEN {i}" for i in range(len(months)))
-    select, params = _dossier_select(today or today_local())
-    args: list[Any] = [b[1] for b in bounds] + params + [bounds[0][0], bounds[-1][1]]
-    where = "received_at >= ? AND received_at < ?"
-    if commune is not None:
-        where += " AND commune = ?"
-        args.append(commune)
-    rows = store.query(f"SELECT bucket, {select} FROM (SELECT CASE {cases} END AS bucket, channel, status, "
-                       f"finished_at, due_date FROM dossiers WHERE {where}) AS d GROUP BY bucket", args)
-    got = {int(r["bucket"]): r for r in rows}
-    return [_kpi_from_row(commune or "*", m, got[i]) if i in got else DossierKpi(commune or "*", m)
-            for i, m in enumerate(months)]
-
-
 #: rows synced this long before the last refresh's newest row are looked at again (commits that
 #: started earlier but finished later, receivers' clocks a little apart)
 CACHE_SAFETY_S = 120
 
 
 class DossierKpiCache:
-    """Per-month `dossier_kpis`, kept between refreshes and recomputed only for the months whose
-    dossiers changed since the last refresh, and all of them when the day changes (overdue counts
-    depend on today). One instance per dashboard; not thread-safe.
+    """`dossier_kpis` per month and commune, and `processing_times` per month, kept between
+    refreshes. Only what changed since the last refresh is read again: each (commune, month) whose
+    dossiers changed is recomputed on its own (a few hundred rows through the commune/reception
+    index), a month as a whole when more than `PAIR_LIMIT` of its communes changed, and everything
+    when the day changes (overdue counts depend on today). One instance per dashboard; not
+    thread-safe.
 
     Changes are found through `synced_at`: every row synced since `CACHE_SAFETY_S` before the last
     refresh's newest stamp is read (id, version) and compared with what was seen there last time,
-    so a commit stamped earlier but finished later is not missed, and nothing already counted is
-    counted as new."""
+    so a commit stamped earlier but finished later is not missed, and a row already counted is not
+    read again."""
+
+    PAIR_LIMIT = 40
 
     def __init__(self) -> None:
         self._months: dict[str, dict[str, DossierKpi]] = {}
+        self._procedures: dict[str, list[ProcedureTime]] = {}
         self._today: date | None = None
         self._watermark: str | None = None
         self._window: dict[str, int] = {}
-        self.recomputed: list[str] = []
+        self.recomputed: list[str] = []          # months read whole on the last call
+        self.recomputed_pairs: list[tuple[str, str]] = []   # (commune, month) read on the last call
 
-    def months(self, store: Any, months: list[str], today: date) -> dict[str, dict[str, DossierKpi]]:
-        """KPIs per commune (and "*") for each month in `months`."""
-        self.recomputed = []
-        if today != self._today:
-            self._months.clear()
-            self._today = today
-            self._watermark = None
-            self._window = {}
+    def _changes(self, store: Any) -> dict[str, set[str]]:
+        """month → communes whose dossiers of that month changed since the last call."""
+        changed: dict[str, set[str]] = {}
         latest = store.scalar("SELECT MAX(synced_at) FROM dossiers")
         if latest is not None:
             since = _minus_seconds(self._watermark or latest, CACHE_SAFETY_S)
-            rows = store.query("SELECT id, version, received_at FROM dossiers WHERE synced_at >= ?", (since,))
+            rows = store.query("SELECT id, version, commune, received_at FROM dossiers WHERE synced_at >= ?",
+                               (since,))
             if self._watermark is not None:
                 for r in rows:
                     if self._window.get(r["id"]) != int(r["version"]):
-                        self._months.pop(_local_month(r["received_at"]), None)
+                        changed.setdefault(_local_month(r["received_at"]), set()).add(r["commune"])
             self._window = {r["id"]: int(r["version"]) for r in rows}
         self._watermark = latest
+        return changed
+
+    def months(self, store: Any, months: list[str], today: date) -> dict[str, dict[str, DossierKpi]]:
+        """KPIs per commune (and "*") for each month in `months`."""
+        self.recomputed, self.recomputed_pairs = [], []
+        if today != self._today:
+            self._months.clear()
+            self._procedures.clear()
+            self._today = today
+            self._watermark = None
+            self._window = {}
+        for month, communes in self._changes(store).items():
+            self._procedures.pop(month, None)
+            held = self._months.get(month)
+            if held is None:
+                continue
+            if len(communes) > self.PAIR_LIMIT:
+                del self._months[month]
+                continue
+            for c in sorted(communes):
+                fresh = dossier_kpis(store, month, today=today, commune=c).get(c)
+                if fresh is None:
+                    held.pop(c, None)
+                else:
+                    held[c] = fresh
+                self.recomputed_pairs.append((c, month))
+            held["*"] = _total(month, held)
         for m in months:
             if m not in self._months:
                 self._months[m] = dossier_kpis(store, m, today=today)
                 self.recomputed.append(m)
         return {m: self._months[m] for m in months}
+
+    def procedures(self, store: Any, month: str) -> list[ProcedureTime]:
+        """`processing_times(store, month)`, read again only after that month's dossiers changed
+        (call `months` first: it finds the changes)."""
+        if month not in self._procedures:
+            self._procedures[month] = processing_times(store, month)
+        return self._procedures[month]
+
+
+def _total(month: str, per_commune: dict[str, DossierKpi]) -> DossierKpi:
+    total = DossierKpi("*", month)
+    for c, k in per_commune.items():
+        if c != "*":
+            total.add(k)
+    return total
 
 
 def _minus_seconds(ts: str, seconds: float) -> str:

@@ -145,3 +145,28 @@ async def test_report_submitted_at_a_commune_counts_as_submitted(make_app, provi
                    for k in app.screen.query_one("#kpi-table").rows}
     assert draft["period"] == kpi.prev_month(app.month)
     assert (reports["00001"], reports["00002"]) == ("1/1", "0/1")
+
+
+async def test_status_change_in_an_earlier_month_shows_after_the_next_refresh(make_app, province):
+    from edge import dossiers
+    from tests.dashboard.conftest import wait_for
+    _wait_synced(province)
+    app = make_app()
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(pilot)
+        earlier = kpi.prev_month(app.month)
+        open_ones = [d for d in province.communes["00001"].edge_rows("dossiers")
+                     if local_month(d["received_at"]) == earlier and d["status"] == "processing"]
+        assert open_ones, "the demo data should have a dossier in processing last month"
+        store = sync_env.open_store(province.communes["00001"].cfg)
+        try:
+            dossiers.transition(store, open_ones[0]["id"], "done", actor="canbo")
+        finally:
+            store.close()
+        assert wait_for(lambda: province.synced("00001"))
+        await pilot.press("f5")
+        await settle(pilot)
+        got = app.snapshot.trend[-2]
+    want = expected_counts(province, earlier, app.today())
+    assert got.month == earlier
+    assert [getattr(got, k) for k in COLS] == [sum(w[k] for w in want.values()) for k in COLS]

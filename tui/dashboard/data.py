@@ -39,11 +39,12 @@ def load_snapshot(store: Any, month: str, *, today: date | None = None, now: dat
     now = now or datetime.now(timezone.utc)
     today = today or kpi.today_local()
     fleet = kpi.fleet(store, now=now)
-    months = (cache or kpi.DossierKpiCache()).months(store, kpi.months_back(month, trend_months), today)
+    cache = cache or kpi.DossierKpiCache()
+    months = cache.months(store, kpi.months_back(month, trend_months), today)
     dossiers = months[month]
     queue = kpi.queue_kpis(store, month)
     communes = {c for c in (*dossiers, *queue) if c != "*"} | {r.commune for r in fleet}
     forms = kpi.form_kpis(store, month, communes)
     trend = kpi.trend_from(months)
-    procedures = kpi.processing_times(store, month)
+    procedures = cache.procedures(store, month)
     return Snapshot(now, month, today, fleet, dossiers, queue, forms, trend, procedures)
