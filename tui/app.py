@@ -18,6 +18,7 @@ from typing import Any, Callable, Iterable
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 
@@ -82,6 +83,19 @@ class KioskApp(App):
         Binding("f12", "lock", "Khóa", id="app.lock"),
         Binding("ctrl+q", "quit", "Thoát", id="app.quit", show=False, priority=True),
     ]
+
+    class Scanned(Message):
+        """A line from the hardware service's QR scanner (`kind`: cccd, cccd_invalid, dossier,
+        ticket, unknown; `citizen` is the parsed applicant of a CCCD)."""
+
+        def __init__(self, kind: str, text: str, citizen: Any = None, error: str | None = None,
+                     field: str | None = None):
+            super().__init__()
+            self.kind = kind
+            self.text = text
+            self.citizen = citizen
+            self.error = error
+            self.field = field
 
     language: reactive[str] = reactive("vi", init=False)
     vietnamese: reactive[bool] = reactive(True, init=False)
@@ -199,8 +213,8 @@ class KioskApp(App):
             return self.session.member
         return None
 
-    def goto(self, name: str) -> None:
-        """Open a staff screen by name on top of Home (staff mode only)."""
+    def goto(self, name: str, **options: Any) -> None:
+        """Open a staff screen by name on top of Home (staff mode only); `options` go to the screen."""
         if self.staff is None or name not in STAFF_SCREENS:
             return
         if name in ADMIN_ONLY and self.staff.role != "admin":
@@ -209,7 +223,26 @@ class KioskApp(App):
         while len(self.screen_stack) > 1:
             self.pop_screen()
         if name != "home":
-            self.push_screen(_load(*STAFF_SCREENS[name])())
+            self.push_screen(_load(*STAFF_SCREENS[name])(**options))
+
+    # -- scans from the hardware service -------------------------------------------------------
+    def on_kiosk_app_scanned(self, message: "KioskApp.Scanned") -> None:
+        """The screen in front takes the scan if it can; else a dossier code opens the lookup
+        (citizen) or the dossier search (staff), and a CCCD opens the intake (staff)."""
+        self._last_activity = time.monotonic()
+        take = getattr(self.screen, "on_scan", None)
+        if take is not None and take(message):
+            return
+        if message.kind == "dossier":
+            if self.current_mode == "citizen":
+                from .screens import citizen
+                citizen.open_citizen(self, "lookup", code=message.text)
+            elif self.staff is not None:
+                self.goto("dossiers", search=message.text)
+        elif message.kind in ("cccd", "cccd_invalid") and self.staff is not None:
+            self.goto("intake", scan=message)
+        else:
+            self.screen_notice(self.t("scan.not_here"), "info")
 
     def screen_notice(self, text: str, kind: str = "info") -> None:
         notice = getattr(self.screen, "notice", None)

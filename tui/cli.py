@@ -50,8 +50,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         from .app import KioskApp
         from .printing import open_printer
+        from .scanning import listen
         app = KioskApp(cfg, store, printer=open_printer(cfg), demo=demo)
-        app.run()
+        scans = listen(cfg, app)
+        try:
+            app.run()
+        finally:
+            if scans is not None:
+                scans.close()
         return int(app.return_code or 0)
     finally:
         store.close()

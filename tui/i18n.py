@@ -83,6 +83,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ticket.yours": ("Số của quý khách", "Your number"),
     "ticket.ahead": ("Trước quý khách còn {n} người", "{n} people ahead of you"),
     "ticket.printed": ("Phiếu đã được in.", "The ticket was printed."),
+    "scan.not_here": ("Đã quét, nhưng màn hình này không dùng mã đó.",
+                      "Scanned, but this screen does not use that code."),
     # -- login / lock ----------------------------------------------------------------------------
     "login.title": ("Đăng nhập cán bộ", "Staff login"),
     "login.username": ("Tên đăng nhập", "User name"),

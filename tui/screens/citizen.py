@@ -67,14 +67,14 @@ class CitizenHomeScreen(KioskScreen):
             self.action_open(event.button.id[3:])
 
 
-def open_citizen(app: Any, what: str) -> None:
+def open_citizen(app: Any, what: str, code: str | None = None) -> None:
     """Open a citizen screen ("lookup", "browse", "ticket") on top of the citizen home."""
     if app.current_mode != "citizen":
         return
     while len(app.screen_stack) > 1:
         app.pop_screen()
     if what == "lookup":
-        app.push_screen(LookupScreen())
+        app.push_screen(LookupScreen(code=code))
     elif what == "ticket":
         app.push_screen(TicketScreen())
     elif what == "browse":
@@ -86,6 +86,10 @@ class LookupScreen(KioskScreen):
     """Code + ID number → status and due date only."""
 
     TITLE_KEY = "lookup.title"
+
+    def __init__(self, code: str | None = None):
+        super().__init__()
+        self.initial_code = code
 
     def compose_body(self) -> ComposeResult:
         with Vertical(classes="form"):
@@ -99,7 +103,21 @@ class LookupScreen(KioskScreen):
 
     def on_mount(self) -> None:
         super().on_mount()
-        self.query_one("#code", VietInput).focus()
+        if self.initial_code:
+            self.on_scan_code(self.initial_code)
+        else:
+            self.query_one("#code", VietInput).focus()
+
+    def on_scan_code(self, code: str) -> None:
+        """A scanned receipt QR: the code is in, the citizen types the ID number."""
+        self.query_one("#code", VietInput).value = code
+        self.query_one("#id-number", VietInput).focus()
+
+    def on_scan(self, scan: Any) -> bool:
+        if scan.kind != "dossier":
+            return False
+        self.on_scan_code(scan.text)
+        return True
 
     def on_input_submitted(self, event: VietInput.Submitted) -> None:
         if event.input.id == "code":

@@ -46,8 +46,12 @@ class DossiersScreen(KioskScreen):
 
     TITLE_KEY = "dossiers.title"
 
+    def __init__(self, search: str = ""):
+        super().__init__()
+        self.initial_search = search
+
     def compose_body(self) -> ComposeResult:
-        yield tr(VietInput(id="search", compact=True), "dossiers.search")
+        yield tr(VietInput(self.initial_search, id="search", compact=True), "dossiers.search")
         with Horizontal(classes="row filters"):
             yield Select(self._status_options(), id="status", compact=True, allow_blank=False, value="")
             yield Select(self._due_options(), id="due", compact=True, allow_blank=False, value="")
@@ -91,6 +95,13 @@ class DossiersScreen(KioskScreen):
     def on_input_changed(self, event: VietInput.Changed) -> None:
         if event.input.id == "search":
             self.refresh_list()
+
+    def on_scan(self, scan: Any) -> bool:
+        """A scanned receipt QR searches for that dossier."""
+        if scan.kind != "dossier":
+            return False
+        self.query_one("#search", VietInput).value = scan.text
+        return True
 
     def on_input_submitted(self, event: VietInput.Submitted) -> None:
         self.query_one("#list", DataTable).focus()

@@ -58,6 +58,11 @@ class IntakeScreen(KioskScreen):
     """The intake form."""
 
     TITLE_KEY = "intake.title"
+
+    def __init__(self, scan: Any = None):
+        super().__init__()
+        self.initial_scan = scan
+
     BINDINGS = [Binding("ctrl+s", "save", "Lưu", id="intake.save_short")]
 
     def compose_body(self) -> ComposeResult:
@@ -91,6 +96,8 @@ class IntakeScreen(KioskScreen):
             w.display = False
         self.run_store("load", self._load)
         self.query_one("#procedure", Select).focus()
+        if self.initial_scan is not None:
+            self.on_scan(self.initial_scan)
 
     def _load(self) -> tuple[list[Any], Any]:
         store = self.app.store
@@ -147,6 +154,17 @@ class IntakeScreen(KioskScreen):
         else:
             self.focus_next()
 
+    def on_scan(self, scan: Any) -> bool:
+        """A CCCD from the hardware service's scanner fills the applicant (a bad one says why)."""
+        if scan.kind == "cccd" and scan.citizen is not None:
+            self.apply_applicant(scan.citizen)
+            return True
+        if scan.kind == "cccd_invalid":
+            from edge.errors import CCCDError
+            self.show_error(CCCDError(scan.error or "", scan.field))
+            return True
+        return False
+
     def apply_scan(self, line: str) -> None:
         """Fill the applicant fields from a scanned CCCD QR line; the raw line is not kept."""
         scan = self.query_one("#scan", VietInput)
@@ -157,6 +175,10 @@ class IntakeScreen(KioskScreen):
             self.show_error(exc)
             return
         scan.value = ""
+        self.apply_applicant(applicant)
+
+    def apply_applicant(self, applicant: Any) -> None:
+        """Put a scanned applicant into the form (the officer checks it and adds the phone)."""
         self._scanned = applicant
         self.query_one("#full_name", VietInput).value = applicant.full_name or ""
         self.query_one("#id_number", VietInput).value = applicant.id_number or ""
