@@ -34,6 +34,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _log_to_file(path: Path) -> None:
+    """Send log records to a file: the kiosk owns the terminal, a stray line would garble it."""
+    import logging
+    root = logging.getLogger()
+    if root.handlers:
+        return
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        handler = logging.NullHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def run(args: argparse.Namespace) -> int:
     """Open the store and run the kiosk until it quits. EdgeError → one-line error (exit 2)."""
     from edge import config as config_mod
@@ -46,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         cfg = demo_mod.ensure_demo(demo_dir())
     else:
         cfg = config_mod.load(config_path)
+    _log_to_file(cfg.data_dir / "kiosk.log")
     store = Store.open(cfg)
     try:
         from .app import KioskApp
