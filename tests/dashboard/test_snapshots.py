@@ -60,3 +60,17 @@ def test_kpi_tab(snap_compare, fixed_store):
         await steady(pilot)
 
     assert snap_compare(make(fixed_store), terminal_size=SIZE, run_before=run_before)
+
+
+def test_commune_conflicts_tab(snap_compare, fixed_store):
+    async def run_before(pilot):
+        await steady(pilot)
+        table = pilot.app.screen.query_one("#fleet-table")
+        table.focus()
+        table.move_cursor(row=table.get_row_index("00003"))
+        await pilot.press("enter")
+        await steady(pilot)
+        await pilot.press("f3")
+        await steady(pilot)
+
+    assert snap_compare(make(fixed_store), terminal_size=SIZE, run_before=run_before)

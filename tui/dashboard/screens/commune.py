@@ -27,6 +27,9 @@ class CommuneScreen(Screen):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Quay lại", id="app.back"),
         Binding("r", "resend", "Yêu cầu gửi lại dữ liệu", id="commune.resend"),
+        Binding("f2", "show_tab('tab-dossiers')", "Hồ sơ", id="commune.dossiers"),
+        Binding("f3", "show_tab('tab-conflicts')", "Xung đột", id="commune.conflicts"),
+        Binding("f4", "show_tab('tab-quarantine')", "Tin bị cách ly", id="commune.quarantine"),
     ]
 
     @dataclass
@@ -139,6 +142,12 @@ class CommuneScreen(Screen):
                           status_label(r["to_status"], lang), r["actor"] or "", r["note"] or "", key=str(i))
 
     # ---- actions
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one("#commune-tabs", TabbedContent).active = tab
+        target = {"tab-dossiers": "#dossier-table", "tab-conflicts": "#conflict-table",
+                  "tab-quarantine": "#quarantine-table"}[tab]
+        self.query_one(target, DataTable).focus()
 
     def action_resend(self) -> None:
         self.app.request_resend(self.commune)
