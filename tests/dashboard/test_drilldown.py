@@ -103,3 +103,15 @@ async def test_re_request_sends_resume_down_and_the_commune_answers(central, pro
         await asyncio.sleep(0.05)
     assert done and done[0]["outcome"] == "applied"
     assert wait_for(lambda: province.synced("00001"))
+
+
+async def test_typing_in_the_search_box_does_not_trigger_single_key_actions(make_app, central):
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_commune(pilot, "00002")
+        screen.query_one("#dossier-search").focus()
+        await pilot.press("l", "q", "r", "t")
+        await settle(pilot)
+        assert screen.query_one("#dossier-search").value == "lqrt"
+        assert app.lang == "vi" and app.is_running
+    assert not central.query("SELECT id FROM outbound WHERE commune = '00002' AND type = 'resume'")
