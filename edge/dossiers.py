@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
 from . import records, search
-from .clock import local_now, parse_iso, to_local
+from .clock import LOCAL_TZ, local_now, parse_iso, to_local
 from .errors import NotFoundError, StoreError, TransitionError, ValidationError
 
 if TYPE_CHECKING:
@@ -144,10 +144,8 @@ def history(store: "Store", dossier_id: str) -> list[dict[str, Any]]:
                        "WHERE dossier_id = ? ORDER BY hlc", (dossier_id,))
 
 
-def list_dossiers(store: "Store", *, status: str | None = None, due: str | None = None,
-                  today: date | None = None, limit: int = 200) -> list[Dossier]:
-    """Dossiers newest first; `due` = "today" (open, due today) or "overdue" (open, past due)."""
-    today = today or local_now().date()
+def _filter(status: str | None, due: str | None, today: date) -> tuple[str, list[Any]]:
+    """The WHERE clause (with leading " WHERE ", or "") and parameters of a dossier listing."""
     where, params = [], []
     if status:
         where.append("status = ?")
@@ -160,12 +158,29 @@ def list_dossiers(store: "Store", *, status: str | None = None, due: str | None 
         params.append(today.isoformat())
     elif due is not None:
         raise ValidationError("due must be 'today' or 'overdue'", {"due": f"got {due!r}"})
-    sql = "SELECT * FROM dossiers"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += " ORDER BY received_at DESC, rowid DESC LIMIT ?"
-    params.append(limit)
-    return [Dossier.from_row(r) for r in store.query(sql, params)]
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def list_dossiers(store: "Store", *, status: str | None = None, due: str | None = None,
+                  today: date | None = None, limit: int = 200) -> list[Dossier]:
+    """Dossiers newest first; `due` = "today" (open, due today) or "overdue" (open, past due)."""
+    where, params = _filter(status, due, today or local_now().date())
+    sql = f"SELECT * FROM dossiers{where} ORDER BY received_at DESC, rowid DESC LIMIT ?"
+    return [Dossier.from_row(r) for r in store.query(sql, params + [limit])]
+
+
+def count_dossiers(store: "Store", *, status: str | None = None, due: str | None = None,
+                   today: date | None = None) -> int:
+    """How many dossiers `list_dossiers` would list with the same filters (without the limit)."""
+    where, params = _filter(status, due, today or local_now().date())
+    return int(store.scalar(f"SELECT COUNT(*) FROM dossiers{where}", params) or 0)
+
+
+def count_received_since(store: "Store", day: date) -> int:
+    """Dossiers received on `day` (local) or later."""
+    from .store import iso
+    start = datetime.combine(day, datetime.min.time(), tzinfo=LOCAL_TZ)
+    return int(store.scalar("SELECT COUNT(*) FROM dossiers WHERE received_at >= ?", (iso(start),)) or 0)
 
 
 def counts_by_status(store: "Store") -> dict[str, int]:

@@ -45,7 +45,7 @@ def main() -> int:
               "(install it and run `make demo` again to see sync)")
     print("Demo staff: canbo / 1111 (officer), lanhdao / 2222 (leader), quantri / 9999 (admin)")
     try:
-        return subprocess.call([sys.executable, "-m", "edge.cli", "--config", str(config_path), "kiosk"],
+        return subprocess.call([sys.executable, "-m", "edge.cli", "--config", str(config_path), "kiosk", "--demo"],
                                cwd=ROOT)
     except KeyboardInterrupt:
         return 130

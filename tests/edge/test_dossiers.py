@@ -198,3 +198,13 @@ def test_codes_are_legal_unique_and_contiguous_per_desk_and_day(tmp_path_factory
         by_day.setdefault((desk, code[-11:-5]), []).append(int(code[-4:]))
     for (desk, _), numbers in by_day.items():
         assert numbers == list(range((desk - 1) * 1000 + 1, (desk - 1) * 1000 + 1 + len(numbers)))
+
+
+def test_counts_agree_with_the_listings(ref_store):
+    receive(ref_store)
+    receive(ref_store, when=datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ))
+    for due, day in (("today", date(2026, 12, 3)), ("overdue", date(2026, 12, 4)), (None, None)):
+        listed = dossiers.list_dossiers(ref_store, due=due, today=day)
+        assert dossiers.count_dossiers(ref_store, due=due, today=day) == len(listed)
+    assert dossiers.count_received_since(ref_store, date(2026, 12, 1)) == 1
+    assert dossiers.count_received_since(ref_store, date(2026, 11, 30)) == 2

@@ -4,7 +4,7 @@ clock-trust warning, and the menu of staff screens (number keys)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from textual.app import ComposeResult
@@ -13,8 +13,6 @@ from textual.containers import Grid, Vertical
 from textual.widgets import Button, Static
 
 from edge import dossiers, outbox, tickets
-from edge.clock import LOCAL_TZ
-from edge.store import iso
 
 from ..widgets.tr import tr
 from .base import KioskScreen
@@ -74,29 +72,17 @@ def short_time(text: str | None) -> str:
         return text
 
 
-def count_due(store: Any, op: str, day: str) -> int:
-    """Open dossiers (the statuses in which the deadline runs) due on (`=`) or before (`<`) `day`.
-
-    The same selection as `edge.dossiers.list_dossiers(due=…)`, counted in SQL rather than loaded.
-    """
-    marks = ", ".join("?" for _ in dossiers.OPEN_STATUSES)
-    return int(store.scalar(f"SELECT COUNT(*) FROM dossiers WHERE status IN ({marks}) AND due_date {op} ?",
-                            (*dossiers.OPEN_STATUSES, day)) or 0)
-
-
 def home_summary(store: Any, counter: str, now: datetime) -> dict[str, Any]:
     """Everything the Home screen shows, read in one go (in a worker thread)."""
     today = now.date()
-    start = iso(datetime.combine(today, time(0, 0), tzinfo=LOCAL_TZ))
     todays = tickets.today(store)
     stats = outbox.stats(store)
     return {
         "waiting": tickets.waiting_count(store),
         "serving": sum(1 for t in todays if t.status == "called"),
-        "due_today": count_due(store, "=", today.isoformat()),
-        "overdue": count_due(store, "<", today.isoformat()),
-        "received_today": store.scalar("SELECT COUNT(*) FROM dossiers WHERE received_at >= ?",
-                                       (start,)) or 0,
+        "due_today": dossiers.count_dossiers(store, due="today", today=today),
+        "overdue": dossiers.count_dossiers(store, due="overdue", today=today),
+        "received_today": dossiers.count_received_since(store, today),
         "pending": stats.pending,
         "sync": sync_state(store),
         "clock_trusted": store.hlc.clock_trusted(),
