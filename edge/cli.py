@@ -70,15 +70,26 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def _status_extras() -> list[tuple[str, Callable]]:
     """Sections other parts of the core add to `status` (backup replication state)."""
-    extras = []
+    from . import backup
+    return [("backup", backup.status_section), ("hardware", _hardware_section)]
+
+
+HARDWARE_STATUS_FILE = "hardware-status.json"  # written by the hardware service (hardware/status.py)
+
+
+def _hardware_section(store) -> dict[str, Any]:
+    """What the hardware service last reported, read from its status file (no device is opened)."""
+    config = store.config
+    if config is None:
+        return {"reported": False}
+    path = config.data_dir / HARDWARE_STATUS_FILE
     try:
-        from . import backup
-        fn = getattr(backup, "status_section", None)
-        if fn:
-            extras.append(("backup", fn))
-    except ImportError:
-        pass
-    return extras
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"reported": False, "detail": "the hardware service has not run (commune-edge hardware run)"}
+    except (OSError, ValueError) as e:
+        return {"reported": False, "detail": f"{path}: unreadable ({e})"}
+    return {"reported": True, **doc}
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -83,7 +83,27 @@ def format_text(s: dict[str, Any]) -> str:
     b = s.get("backup")
     if b is not None:
         lines.append("backup: " + _backup_line(b))
+    h = s.get("hardware")
+    if h is not None:
+        lines.append("hardware: " + _hardware_line(h))
     return "\n".join(lines)
+
+
+def _hardware_line(h: dict[str, Any]) -> str:
+    if not h.get("reported"):
+        return h.get("detail", "no report")
+    parts = []
+    for d in h.get("devices") or []:
+        state = "ok" if d.get("ok") else ("not configured" if not d.get("configured") else
+                                         f"PROBLEM ({d.get('detail') or 'not present'})")
+        parts.append(f"{d.get('name')} {state}")
+    modem = h.get("modem") or {}
+    if modem.get("signal_dbm") is not None:
+        parts.append(f"signal {modem['signal_dbm']} dBm ({modem.get('operator') or '?'})")
+    spool = h.get("print_spool") or {}
+    if spool.get("pending"):
+        parts.append(f"{spool['pending']} slip(s) waiting to print")
+    return ", ".join(parts) + f" (as of {h.get('updated_at')})"
 
 
 def _backup_line(b: dict[str, Any]) -> str:

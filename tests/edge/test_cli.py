@@ -100,3 +100,19 @@ def test_init_demo_status_search_and_audit(tmp_path, capsys):
         s.conn.execute("UPDATE audit SET actor = 'x' WHERE seq = 7")
     code, out, _ = run(["audit", "verify", "--config", path], capsys)
     assert code == 1 and "row 7" in out
+
+
+def test_status_reports_backup_and_hardware_sections(tmp_path, capsys):
+    path = write_config(tmp_path)
+    (tmp_path / "hardware-status.json").write_text(json.dumps({
+        "updated_at": "2026-11-26T08:00:00+00:00",
+        "devices": [{"name": "printer", "configured": True, "present": False, "ok": False,
+                     "detail": "out of paper"}],
+        "modem": {"signal_dbm": -85, "operator": "Viettel"}, "print_spool": {"pending": 2}}),
+        encoding="utf-8")
+    code, out, _ = run(["status", "--config", path], capsys)
+    assert code == 0
+    assert "backup: not configured" in out
+    assert "printer PROBLEM (out of paper)" in out and "-85 dBm" in out and "2 slip(s)" in out
+    code, out, _ = run(["status", "--config", path, "--json"], capsys)
+    assert json.loads(out)["hardware"]["reported"] is True

@@ -18,7 +18,8 @@ install -d -m 700 -o root -g root /etc/commune-edge
 install -d -m 755 /media/commune-backup
 
 # The product in its own venv under /opt; the wheel was put there by 01-run.sh.
-python3 -m venv /opt/commune-edge/venv
+# --system-site-packages: gpiozero's pin backend lgpio comes from Debian (python3-lgpio)
+python3 -m venv --system-site-packages /opt/commune-edge/venv
 /opt/commune-edge/venv/bin/python -m pip install --no-cache-dir --upgrade pip
 /opt/commune-edge/venv/bin/python -m pip install --no-cache-dir /opt/commune-edge/dist/commune_edge-*.whl
 ln -sf /opt/commune-edge/venv/bin/commune-edge /usr/local/bin/commune-edge
