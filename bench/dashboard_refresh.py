@@ -272,7 +272,9 @@ def _time_parts(store: Any, month: str, today: date, repeat: int) -> list[list[o
         "dossier KPIs, one month": lambda: kpi.dossier_kpis(store, month, today=today),
         "queue, one month": lambda: kpi.queue_kpis(store, month),
         "processing times": lambda: kpi.processing_times(store, month),
-        "first refresh (12 months)": lambda: load_snapshot(store, month, today=today, now=BENCH_NOW),
+        "first screen, cold (fleet + month)": lambda: load_snapshot(store, month, today=today, now=BENCH_NOW,
+                                                                    trend_months=1),
+        "first refresh, cold (12 months)": lambda: load_snapshot(store, month, today=today, now=BENCH_NOW),
         "refresh, nothing new": lambda: load_snapshot(store, month, today=today, now=BENCH_NOW, cache=warm),
         "refresh after 100 changes": after_changes,
     }

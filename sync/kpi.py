@@ -62,10 +62,7 @@ KPI_INDEXES = (
     "CREATE INDEX IF NOT EXISTS kpi_dossiers_received ON dossiers(received_at, commune, status, channel, "
     "due_date, finished_at, procedure_code)",
     "CREATE INDEX IF NOT EXISTS kpi_dossiers_synced ON dossiers(synced_at)",
-    "CREATE INDEX IF NOT EXISTS kpi_dossiers_open_due ON dossiers(status, due_date, commune)",
-    "CREATE INDEX IF NOT EXISTS kpi_dossiers_commune_received ON dossiers(commune, received_at)",
     "CREATE INDEX IF NOT EXISTS kpi_tickets_day ON tickets(day, commune)",
-    "CREATE INDEX IF NOT EXISTS kpi_outbound_pending ON outbound(done_at, commune)",
 )
 
 
@@ -309,6 +306,10 @@ class DossierKpiCache:
                 self._months[m] = dossier_kpis(store, m, today=today)
                 self.recomputed.append(m)
         return {m: self._months[m] for m in months}
+
+    def has(self, months: list[str], today: date) -> bool:
+        """True when every month is held for `today` (a refresh then reads only what changed)."""
+        return today == self._today and all(m in self._months for m in months)
 
     def procedures(self, store: Any, month: str) -> list[ProcedureTime]:
         """`processing_times(store, month)`, read again only after that month's dossiers changed

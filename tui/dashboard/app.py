@@ -100,9 +100,14 @@ class DashboardApp(App):
     @work(thread=True, exclusive=True, group="refresh", exit_on_error=False)
     def _refresh(self, month: str) -> None:
         now = self.clock()
+        today = now.astimezone(LOCAL_TZ).date()
         try:
-            snap = load_snapshot(self.store, month, today=now.astimezone(LOCAL_TZ).date(), now=now,
-                                 cache=self._kpi_cache)
+            if not self._kpi_cache.has(kpi.months_back(month, kpi.TREND_MONTHS), today):
+                # Cold (start, another day, another month): show the fleet and this month first,
+                # then the 12-month trend when it is read.
+                self.post_message(self.SnapshotLoaded(load_snapshot(
+                    self.store, month, today=today, now=now, trend_months=1, cache=self._kpi_cache)))
+            snap = load_snapshot(self.store, month, today=today, now=now, cache=self._kpi_cache)
         except Exception as e:  # noqa: BLE001 - any database failure is shown, the app keeps running
             self.post_message(self.RefreshFailed(str(e).splitlines()[0] if str(e) else type(e).__name__))
             return
