@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import sqlite3
 import threading
 import uuid
@@ -36,6 +37,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KB = 65_536
 QUARANTINE_KEEP_BYTES = 65_536      # of a payload over the wire limit, keep this much (and its size)
 IN_CHUNK = 400                      # ids per `IN (...)` lookup
+PG_MAX_PARAMS = 30_000              # bind parameters per multi-row INSERT on PostgreSQL
 
 RECORD_COLUMNS = ("id", "commune", "version", "hlc", "updated_by", "created_at", "updated_at")
 TYPED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -176,12 +178,26 @@ class _Postgres(_Backend):
         return self.conn.execute(self.sql(q), params)
 
     def executemany(self, q: str, rows: list[Sequence[Any]]) -> None:
-        if rows:
+        """One multi-row INSERT per chunk (one round trip) instead of a statement per row."""
+        if not rows:
+            return
+        m = _VALUES_RE.search(q)
+        if m is None:
             with self.conn.cursor() as cur:
                 cur.executemany(self.sql(q), rows)
+            return
+        group = "(" + m.group(1) + ")"
+        per = max(1, PG_MAX_PARAMS // max(1, len(rows[0])))
+        for i in range(0, len(rows), per):
+            chunk = rows[i:i + per]
+            sql = q[:m.start()] + "VALUES " + ", ".join([group] * len(chunk)) + q[m.end():]
+            self.conn.execute(self.sql(sql), [v for row in chunk for v in row])
 
     def close(self) -> None:
         self.conn.close()
+
+
+_VALUES_RE = re.compile(r"VALUES \((\?(?:, \?)*)\)")
 
 
 def _redact(url: str) -> str:
