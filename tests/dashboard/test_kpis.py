@@ -99,8 +99,9 @@ async def test_kpis_refresh_live_while_the_receiver_runs(make_app, province):
             sync_env.make_dossiers(store, 3)
         finally:
             store.close()
-        for _ in range(300):   # bounded: the running agent ships them, the receiver commits them
-            if app.snapshot.dossiers["*"].received == before + 3:
+        for _ in range(300):   # bounded: the agent ships them, the receiver commits, the table redraws
+            if (app.snapshot.dossiers["*"].received == before + 3
+                    and table_counts(app.screen.query_one("#kpi-table"))["*"][0] == before + 3):
                 break
             await asyncio.sleep(0.05)
         assert app.snapshot.dossiers["*"].received == before + 3
