@@ -38,6 +38,9 @@ SQLITE_CACHE_KB = 65_536
 QUARANTINE_KEEP_BYTES = 65_536      # of a payload over the wire limit, keep this much (and its size)
 IN_CHUNK = 400                      # ids per `IN (...)` lookup
 PG_MAX_PARAMS = 30_000              # bind parameters per multi-row INSERT on PostgreSQL
+#: PostgreSQL: refresh planner statistics every this many batch transactions. A fast-growing table
+#: whose statistics say "empty" gets sequential scans for the id lookups of every batch.
+ANALYZE_EVERY = 100
 
 RECORD_COLUMNS = ("id", "commune", "version", "hlc", "updated_by", "created_at", "updated_at")
 TYPED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -161,7 +164,7 @@ class _Postgres(_Backend):
     def __init__(self, url: str):
         import psycopg
         try:
-            self.conn = psycopg.connect(url, autocommit=True)
+            self.conn = psycopg.connect(url, autocommit=True, prepare_threshold=None)
         except psycopg.Error as e:
             raise CentralStoreError(f"cannot connect to the central store {_redact(url)}: "
                                     f"{str(e).strip().splitlines()[0] if str(e).strip() else e}") from None
@@ -227,7 +230,9 @@ class CentralStore:
         self.url = url
         self.db = open_backend(url)
         self._lock = threading.RLock()
+        self._commits = 0
         self._migrate()
+        self._analyze()
 
     @classmethod
     def open(cls, url: str) -> "CentralStore":
@@ -320,12 +325,30 @@ class CentralStore:
         Raises CentralStoreError if the database fails (nothing is then committed)."""
         try:
             with self._lock, self.db.transaction():
-                return self._commit(batch)
+                res = self._commit(batch)
+            self._counted()
+            return res
         except CentralStoreError:
             raise
         except Exception as e:  # database driver errors of either backend
             raise CentralStoreError(f"commit of {batch.commune}/{batch.device} "
                                     f"seq {batch.first_seq}..{batch.last_seq} failed: {e}") from e
+
+    def _analyze(self) -> None:
+        if self.db.kind != "postgresql":
+            return
+        with self._lock:
+            for table in ("record_versions", "devices", "seq_ranges", *TYPED_COLUMNS):
+                self.db.execute(f"ANALYZE {table}")
+
+    def _counted(self) -> None:
+        self._commits += 1
+        if self._commits % ANALYZE_EVERY == 0:
+            try:
+                self._analyze()
+            except Exception as e:  # noqa: BLE001 - statistics are an optimisation only
+                import logging
+                logging.getLogger("sync.central").warning("ANALYZE failed: %s", e)
 
     def commit_batches(self, batches: list[wire.Batch]) -> list[CommitResult | CentralStoreError]:
         """Commit several batches in one transaction (one disk sync instead of many). If that fails,
@@ -337,7 +360,9 @@ class CentralStore:
                 return [e]
         try:
             with self._lock, self.db.transaction():
-                return [self._commit(b) for b in batches]
+                out = [self._commit(b) for b in batches]
+            self._counted()
+            return out
         except Exception:  # noqa: BLE001 - fall back to one transaction per batch
             out: list[CommitResult | CentralStoreError] = []
             for b in batches:
