@@ -77,13 +77,13 @@ def _central_rows(central: CentralStore, tbl: str) -> dict[str, dict]:
     return {r["id"]: json.loads(r["data"]) for r in central.query(f"SELECT id, data FROM {tbl}")}
 
 
-def test_once_ships_every_record_field_for_field(province, commune):
+def test_once_ships_demo_data_field_for_field(province, commune):
+    from edge import demo
     cfg, store = commune
-    sync_env.make_dossiers(store, 20)
-    sync_env.make_tickets(store, 30)
+    demo.load(store, 30, 1, tickets=10)
     Agent(store, sync_env.settings(cfg)).run(once=True, timeout=30)
     assert outbox.stats(store).pending == 0
-    for tbl in ("dossiers", "dossier_history", "tickets"):
+    for tbl in ("dossiers", "dossier_history", "tickets", "form_submissions"):
         edge_rows = {r["id"]: r for r in store.query(f"SELECT * FROM {tbl}")}
         assert _central_rows(province.store, tbl) == edge_rows
 
@@ -104,6 +104,18 @@ def test_once_without_a_broker_fails_with_a_clear_reason(tmp_path, broker):
     with pytest.raises(SyncTimeout, match="2 record change.*never connected"):
         Agent(store, sync_env.settings(cfg)).run(once=True, timeout=1.5)
     store.close()
+
+
+def test_agent_started_offline_syncs_when_the_broker_appears(province, commune, broker):
+    cfg, store = commune
+    sync_env.make_tickets(store, 5)
+    broker.stop()
+    with Running(store, cfg) as a:
+        time.sleep(0.5)
+        assert not a.connected
+        broker.start()
+        assert wait_for(lambda: outbox.stats(store).pending == 0, timeout=20)
+    assert province.store.count("tickets") == 5
 
 
 def test_decision_flows_down_and_its_new_version_flows_back_up(province, commune):

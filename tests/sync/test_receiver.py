@@ -6,6 +6,7 @@ import time
 import zlib
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync import wire
 from sync.central import CentralStore
@@ -114,3 +115,11 @@ def test_down_ack_marks_down_message_done(hub, commune, broker):
     assert wait_for(lambda: hub.store.pending_outbound("00001") == [])
     assert hub.store.query("SELECT outcome, reason FROM outbound") == [
         {"outcome": "refused", "reason": "no such dossier"}]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(leaf=st.sampled_from(["up", "health", "ack", "x"]), data=st.binary(min_size=1, max_size=300))
+def test_random_payloads_are_quarantined_and_never_raise(hub, leaf, data):
+    before = hub.store.count("quarantine")
+    hub.handle(f"vn/02/c/00001/{leaf}", data)
+    assert hub.store.count("quarantine") == before + 1
