@@ -32,9 +32,11 @@ def append(store: "Store", actor: str, action: str, *, tbl: str | None = None,
         with store.atomic():
             return append(store, actor, action, tbl=tbl, record_id=record_id, version=version,
                           detail=detail, at=at)
-    head = store.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    prev_hash = head["hash"] if head else GENESIS
-    seq = (head["seq"] if head else 0) + 1
+    head = store.txn_cache.get("audit_head")
+    if head is None:
+        row = store.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+        head = (row["seq"], row["hash"]) if row else (0, GENESIS)
+    seq, prev_hash = head[0] + 1, head[1]
     if isinstance(detail, dict):
         detail = json.dumps(detail, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     row = {"seq": seq, "at": at or iso(), "actor": actor, "action": action, "tbl": tbl,
@@ -44,8 +46,16 @@ def append(store: "Store", actor: str, action: str, *, tbl: str | None = None,
         "INSERT INTO audit(seq, at, actor, action, tbl, record_id, version, detail, prev_hash, hash) "
         "VALUES (:seq, :at, :actor, :action, :tbl, :record_id, :version, :detail, :prev, :hash)",
         {**row, "prev": prev_hash, "hash": digest})
-    store.meta_set("audit_head", f"{seq}:{digest}")
+    store.txn_cache["audit_head"] = (seq, digest)
+    store.before_commit("audit_head", lambda: _save_head(store))
     return seq
+
+
+def _save_head(store: "Store") -> None:
+    """Record the chain's head (read back, so a rolled-back savepoint cannot mislead it)."""
+    row = store.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
+    if row:
+        store.meta_set("audit_head", f"{row['seq']}:{row['hash']}")
 
 
 @dataclass(frozen=True)
@@ -95,4 +105,4 @@ def verify(store: "Store") -> VerifyResult:
 def history(store: "Store", tbl: str, record_id: str) -> list[dict[str, Any]]:
     """The audit rows about one record, oldest first."""
     return store.query("SELECT seq, at, actor, action, version, detail FROM audit "
-                       "WHERE tbl = ? AND record_id = ? ORDER BY seq", (tbl, record_id))
+                       "WHERE record_id = ? AND tbl = ? ORDER BY seq", (record_id, tbl))

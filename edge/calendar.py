@@ -13,6 +13,8 @@ that was offline through several versions still ends up with the right days).
 
 from __future__ import annotations
 
+import weakref
+
 import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -86,6 +88,9 @@ def _library_year(year: int) -> tuple[dict[date, str], dict[date, str]]:
 
 
 # -- the calendar ----------------------------------------------------------------------------------
+_loaded: "weakref.WeakKeyDictionary[Store, tuple[str, WorkCalendar]]" = weakref.WeakKeyDictionary()
+
+
 class WorkCalendar:
     """Working days of the office: the library calendar with the province's overlay on top.
 
@@ -97,12 +102,22 @@ class WorkCalendar:
 
     @classmethod
     def load(cls, store: "Store") -> "WorkCalendar":
-        """The calendar with the store's installed province overlay (if any)."""
+        """The calendar with the store's installed province overlay (if any).
+
+        Kept per store until a calendar document is installed (every intake asks for it).
+        """
+        key = store.scalar("SELECT COUNT(*) || ':' || COALESCE(MAX(version), -1) || ':' || "
+                           "COALESCE(MAX(imported_at), '') FROM documents WHERE kind = 'calendar'")
+        cached = _loaded.get(store)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         overlay = {}
         for r in store.query("SELECT day, kind, name, provenance FROM calendar_days"):
             d = date.fromisoformat(r["day"])
             overlay[d] = DayInfo(d, r["kind"] == "work", r["name"], r["provenance"])
-        return cls(overlay)
+        cal = cls(overlay)
+        _loaded[store] = (key, cal)
+        return cal
 
     # -- single days ---------------------------------------------------------------------------
     def day_info(self, d: date) -> DayInfo:

@@ -184,7 +184,27 @@ def m002_ticket_queue(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE tickets ADD COLUMN queue TEXT")
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_core, m002_ticket_queue]
+def m003_leaner_intake(conn: sqlite3.Connection) -> None:
+    """Fewer pages written per intake: drop indexes no query needs (public look-up goes by code,
+    ID-number search goes through the search index, purge may scan), index audit rows by record id
+    alone, and make the search index
+    contentless without per-row sizes (nothing ranks by bm25). The index is rebuilt from dossiers."""
+    from .search import dossier_body
+    conn.execute("DROP INDEX IF EXISTS dossiers_id_number")
+    conn.execute("DROP INDEX IF EXISTS outbox_acked_at")
+    # record ids are UUIDv7, so an index on them alone grows at one end (tbl first splits it in two)
+    conn.execute("DROP INDEX IF EXISTS audit_record")
+    conn.execute("CREATE INDEX IF NOT EXISTS audit_record_id ON audit(record_id)")
+    conn.execute("DROP TABLE IF EXISTS dossier_search")
+    conn.execute("CREATE VIRTUAL TABLE dossier_search USING fts5(body, content = '', columnsize = 0, "
+                 "tokenize = 'unicode61 remove_diacritics 0')")
+    rows = conn.execute("SELECT rowid, applicant_name, code, applicant_id_number, procedure_code, "
+                        "applicant_phone FROM dossiers").fetchall()
+    for r in rows:
+        conn.execute("INSERT INTO dossier_search(rowid, body) VALUES (?, ?)", (r[0], dossier_body(dict(r))))
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_core, m002_ticket_queue, m003_leaner_intake]
 
 
 def migrate(store: "Store") -> int:

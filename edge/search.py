@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
 _EXTRA = str.maketrans({"đ": "d", "Đ": "d", "ð": "d"})
 _TOKEN = re.compile(r"[0-9a-z]+")
+_CODE = re.compile(r"^\S+-\d{6}-\d{4}$")  # <agency code>-<YYMMDD>-<XXXX>
 
 
 def fold(text: str | None) -> str:
@@ -37,9 +38,13 @@ def dossier_body(row: dict[str, Any]) -> str:
     return " ".join(" ".join(tokens(p)) for p in parts if p)
 
 
-def index_dossier(store: "Store", rowid: int, row: dict[str, Any]) -> None:
-    """(Re)index one dossier; call inside the transaction that wrote it."""
-    store.conn.execute("DELETE FROM dossier_search WHERE rowid = ?", (rowid,))
+def index_dossier(store: "Store", rowid: int, row: dict[str, Any],
+                  old: dict[str, Any] | None = None) -> None:
+    """Index one dossier inside the transaction that wrote it; `old` is the row as it was indexed
+    before, when re-indexing (the index keeps no copy of the text, so removal needs it)."""
+    if old is not None:
+        store.conn.execute("INSERT INTO dossier_search(dossier_search, rowid, body) VALUES ('delete', ?, ?)",
+                           (rowid, dossier_body(old)))
     store.conn.execute("INSERT INTO dossier_search(rowid, body) VALUES (?, ?)",
                        (rowid, dossier_body(row)))
 
@@ -56,7 +61,12 @@ def match_expression(text: str) -> str | None:
 def search_dossiers(store: "Store", text: str, *, limit: int = 50,
                     status: str | None = None) -> list[dict[str, Any]]:
     """Dossiers matching `text` (name, code, ID number, phone), newest first."""
-    expr = match_expression(text)
+    typed = (text or "").strip()
+    if _CODE.search(typed):  # a whole dossier code (typed or scanned from a receipt): that dossier
+        exact = store.query("SELECT * FROM dossiers WHERE code IN (?, ?)", (typed, typed.upper()))
+        if exact and (not status or exact[0]["status"] == status):
+            return exact
+    expr = match_expression(typed)
     if expr is None:
         return []
     sql = ("SELECT d.* FROM dossier_search s JOIN dossiers d ON d.rowid = s.rowid "

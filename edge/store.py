@@ -14,7 +14,7 @@ import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import sqlite_utils
 
@@ -54,6 +54,10 @@ class Store:
         self.min_free_bytes = min_free_mb * 1024 * 1024
         self._lock = threading.RLock()
         self._depth = 0
+        #: work to do once, just before the outer COMMIT (e.g. persist the HLC high-water mark)
+        self._before_commit: dict[str, Callable[[], None]] = {}
+        #: facts valid only inside the current transaction while nothing was rolled back
+        self.txn_cache: dict[str, Any] = {}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -122,6 +126,8 @@ class Store:
                     if check_disk:
                         self.check_disk()
                     self.conn.execute("BEGIN IMMEDIATE")
+                    self._before_commit.clear()
+                    self.txn_cache.clear()
                 else:
                     self.conn.execute(f"SAVEPOINT {name}")
             except sqlite3.Error as e:
@@ -131,6 +137,9 @@ class Store:
                 yield self.conn
             except BaseException as exc:
                 self._depth -= 1
+                self.txn_cache.clear()
+                if outer:
+                    self._before_commit.clear()
                 try:
                     if outer:
                         self.conn.execute("ROLLBACK")
@@ -148,6 +157,9 @@ class Store:
                 self._depth -= 1
                 try:
                     if outer:
+                        for hook in list(self._before_commit.values()):
+                            hook()
+                        self._before_commit.clear()
                         self.conn.execute("COMMIT")
                     else:
                         self.conn.execute(f"RELEASE {name}")
@@ -203,10 +215,14 @@ class Store:
         in_outbox = int(self.scalar("SELECT COALESCE(MAX(hlc), 0) FROM outbox") or 0)
         return max(saved, in_outbox)
 
+    def before_commit(self, key: str, hook: Callable[[], None]) -> None:
+        """Run `hook` once, inside the current transaction, just before it commits."""
+        self._before_commit[key] = hook
+
     def tick(self) -> int:
-        """A new HLC stamp, persisted in the current transaction."""
+        """A new HLC stamp; its high-water mark is saved with the current transaction."""
         stamp = self.hlc.tick()
-        self.meta_set("hlc", stamp)
+        self.before_commit("hlc", lambda: self.meta_set("hlc", self.hlc.last))
         return stamp
 
 

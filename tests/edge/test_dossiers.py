@@ -208,3 +208,29 @@ def test_counts_agree_with_the_listings(ref_store):
         assert dossiers.count_dossiers(ref_store, due=due, today=day) == len(listed)
     assert dossiers.count_received_since(ref_store, date(2026, 12, 1)) == 1
     assert dossiers.count_received_since(ref_store, date(2026, 11, 30)) == 2
+
+
+def test_a_corrected_name_is_found_by_the_new_name_only(ref_store):
+    d = receive(ref_store, applicant=Applicant(full_name="Nguyen Van Duc"))
+    dossiers.update_applicant(ref_store, d.id, {"applicant_name": "Nguyễn Văn Đức"}, actor="canbo")
+    assert [r["applicant_name"] for r in search.search_dossiers(ref_store, "nguyen van duc")] == ["Nguyễn Văn Đức"]
+    dossiers.update_applicant(ref_store, d.id, {"applicant_name": "Trần Thị Hoa"}, actor="canbo")
+    assert search.search_dossiers(ref_store, "nguyen") == []
+    assert [r["id"] for r in search.search_dossiers(ref_store, "tran thi hoa")] == [d.id]
+
+
+def test_search_index_is_rebuilt_by_the_migration(tmp_path):
+    """A store from before the contentless search index finds its dossiers after migrating."""
+    from edge import demo
+    from edge.migrations import MIGRATIONS
+    s = Store(tmp_path / "c.db")
+    demo.ensure_reference_data(s)
+    d = receive(s)
+    with s.atomic():  # pretend the last migration has not run yet
+        s.conn.execute("DELETE FROM schema_migrations WHERE version = ?", (len(MIGRATIONS),))
+        s.conn.execute("DROP TABLE dossier_search")  # the empty index of schema version 2
+        s.conn.execute("CREATE VIRTUAL TABLE dossier_search USING fts5(body)")
+    s.close()
+    s = Store(tmp_path / "c.db")
+    assert [r["id"] for r in search.search_dossiers(s, "nguyen van duc")] == [d.id]
+    s.close()
