@@ -57,6 +57,12 @@ SESSION_EXPIRY = 30 * 24 * 3600
 ONCE_TIMEOUT = 300.0
 DOWN_MARK = "sync.down."
 STATUS_KEY = "sync.status"
+#: "1" while the broker is reachable, "0" when not: the hardware service's link LED reads it
+LINK_KEY = "sync_connected"
+#: link up/down changes kept in the status for the kiosk's sync screen
+LINK_HISTORY = 20
+#: written by the hardware service (hardware/status.py) under the data directory
+HARDWARE_STATUS_FILE = "hardware-status.json"
 DEVICE_KEY = "sync.device"
 
 
@@ -168,6 +174,8 @@ class Agent:
         self.stats = AgentStats()
         self.events: "queue.Queue[tuple]" = queue.Queue()
         self.connected = False
+        self._history: list[dict[str, Any]] = _prior_history(store)
+        self._history_state: bool | None = None
         self._stop = threading.Event()
         self._acked = outbox.stats(store).last_acked_seq
         self._cursor = self._acked
@@ -527,21 +535,66 @@ class Agent:
         return wire.Heartbeat(self.commune, self.device, True, at=_utc(), backlog=st.pending,
                               oldest_pending_age_s=age, last_acked_seq=st.last_acked_seq, free_disk_mb=free,
                               hlc=int(getattr(self.store.hlc, "last", 0)), clock=_utc(), software=self.software,
-                              catalogue_version=cat)
+                              catalogue_version=cat, extra=self._device_extra())
 
     def _write_status(self, force: bool = False) -> None:
         now = time.monotonic()
         if not force and now - self._last_status_write < STATUS_WRITE_INTERVAL:
             return
         self._last_status_write = now
+        if self.connected != self._history_state:
+            self._history_state = self.connected
+            self._history.append({"at": _utc(), "state": "up" if self.connected else "down",
+                                  "detail": "" if self.connected else (self._last_error or "")[:200]})
+            del self._history[:-LINK_HISTORY]
         state = {"connected": self.connected, "broker": str(self.settings.broker), "device": self.device,
                  "acked_seq": self._acked, "last_contact_at": self._last_contact, "last_error": self._last_error,
-                 "updated_at": _utc()}
+                 "updated_at": _utc(), "history": self._history}
         try:
             with self.store.atomic(check_disk=False):
-                self.store.meta_set(STATUS_KEY, json.dumps(state))
+                self.store.meta_set(STATUS_KEY, json.dumps(state, ensure_ascii=False))
+                self.store.meta_set(LINK_KEY, "1" if self.connected else "0")
         except EdgeError as e:
             log.warning("could not record the sync status: %s", e)
+
+    def _device_extra(self) -> dict[str, Any]:
+        """Printer, modem and backup state for the heartbeat, from what their services last wrote
+        (the hardware status file, the backup supervisor's state); never opens a device."""
+        extra: dict[str, Any] = {}
+        config = getattr(self.store, "config", None)
+        if config is None:
+            return extra
+        try:
+            hw = json.loads((config.data_dir / HARDWARE_STATUS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            hw = None
+        if isinstance(hw, dict):
+            for d in hw.get("devices") or []:
+                if isinstance(d, dict) and d.get("name") in ("printer", "modem", "scanner"):
+                    state = ("ok" if d.get("ok") else "not configured" if not d.get("configured")
+                             else (d.get("detail") or "fault"))
+                    extra[d["name"]] = {"state": str(state)[:120]}
+            modem = hw.get("modem")
+            if isinstance(modem, dict):
+                extra.setdefault("modem", {}).update(
+                    {k: modem.get(k) for k in ("signal_dbm", "bars", "operator", "registered", "technology")})
+        try:
+            from edge import backup
+            b = backup.replication_state(config, probe_replica=False)
+            extra["backup"] = {k: b.get(k) for k in ("configured", "ok", "lag_txids", "last_replicated_at",
+                                                      "error")}
+        except Exception as e:  # noqa: BLE001 - a heartbeat must not fail on a missing part
+            extra["backup"] = {"ok": False, "error": str(e)[:200]}
+        return extra
+
+
+def _prior_history(store: Any) -> list[dict[str, Any]]:
+    """The link history recorded by an earlier run (it outlives restarts)."""
+    try:
+        history = json.loads(store.meta_get(STATUS_KEY) or "{}").get("history")
+    except (ValueError, AttributeError, EdgeError):
+        return []
+    return [h for h in history if isinstance(h, dict)][-LINK_HISTORY:] if isinstance(history, list) else []
 
 
 def hand_over_arguments(d: dict[str, Any]) -> dict[str, Any]:

@@ -246,3 +246,41 @@ def test_sync_command_once_drains_and_exits_zero(province, commune, capsys):
     assert main(["--config", str(cfg), "sync", "--once", "--timeout", "30"]) == 0
     assert "outbox empty" in capsys.readouterr().out
     assert province.store.count("tickets") == 3
+
+
+def test_link_changes_are_recorded_for_the_kiosk_and_the_link_led(province, commune, broker):
+    cfg, store = commune
+    monkey_interval = agent_mod.STATUS_WRITE_INTERVAL
+    agent_mod.STATUS_WRITE_INTERVAL = 0.0
+    try:
+        with Running(store, cfg) as a:
+            assert wait_for(lambda: a.connected and store.meta_get("sync_connected") == "1")
+            broker.stop()
+            assert wait_for(lambda: store.meta_get("sync_connected") == "0")
+            broker.start()
+            assert wait_for(lambda: store.meta_get("sync_connected") == "1", timeout=20)
+    finally:
+        agent_mod.STATUS_WRITE_INTERVAL = monkey_interval
+    history = json.loads(store.meta_get(agent_mod.STATUS_KEY))["history"]
+    assert [h["state"] for h in history][:3] == ["up", "down", "up"]
+    again = Agent(store, sync_env.settings(cfg))
+    assert [h["state"] for h in again._history][:3] == ["up", "down", "up"]  # kept across restarts
+
+
+def test_heartbeat_carries_printer_modem_and_backup_state(province, commune):
+    cfg, store = commune
+    (store.config.data_dir / "hardware-status.json").write_text(json.dumps({
+        "devices": [{"name": "printer", "configured": True, "present": True, "ok": False,
+                     "detail": "out of paper"},
+                    {"name": "modem", "configured": True, "present": True, "ok": True, "detail": ""}],
+        "modem": {"signal_dbm": -91, "bars": 2, "operator": "Viettel", "registered": True}}), encoding="utf-8")
+    def heartbeat():
+        rows = province.store.query("SELECT heartbeat FROM devices WHERE heartbeat IS NOT NULL")
+        return json.loads(rows[0]["heartbeat"]) if rows else {}
+
+    with Running(store, cfg):
+        assert wait_for(lambda: heartbeat().get("extra", {}).get("printer"))
+    hb = heartbeat()
+    assert hb["extra"]["printer"] == {"state": "out of paper"}
+    assert hb["extra"]["modem"]["state"] == "ok" and hb["extra"]["modem"]["operator"] == "Viettel"
+    assert hb["extra"]["backup"]["configured"] is False
