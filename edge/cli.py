@@ -177,13 +177,17 @@ def build_parser() -> argparse.ArgumentParser:
     from . import cli_documents, cli_staff
     cli_staff.register(sub)
     cli_documents.register(sub)
-    _load_plugins(sub)
+    load_plugins(sub, PLUGIN_GROUP)
     return parser
 
 
-def _load_plugins(sub: _SubParsers) -> None:
+def load_plugins(sub: Any, group: str) -> None:
+    """Add the sub-commands registered under entry-point `group` (each `register(subparsers)`).
+
+    A plugin that cannot be imported shows up as an "unavailable" command saying why.
+    """
     try:
-        eps = metadata.entry_points(group=PLUGIN_GROUP)
+        eps = metadata.entry_points(group=group)
     except Exception:  # pragma: no cover - broken installation metadata
         return
     for ep in sorted(eps, key=lambda e: e.name):

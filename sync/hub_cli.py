@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 from typing import Any, Sequence
 
+from edge.cli import load_plugins
 from edge.errors import EdgeError
 
 from . import broker as broker_mod, wire
@@ -253,6 +254,9 @@ def _cell(v: Any) -> str:
 
 # --------------------------------------------------------------------------- parser
 
+PLUGIN_GROUP = "province_hub.commands"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="province-hub", description="The province's sync hub: broker "
                                 "configuration, commune credentials, the receiver, and what goes down.")
@@ -305,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("status", help="per commune: last seen, online, backlog, records, conflicts, quarantine")
     s.add_argument("--json", action="store_true")
     s.set_defaults(func=cmd_status)
+
+    # the dashboard (Textual) and exports register themselves, so sync/ never imports the UI
+    load_plugins(sub, PLUGIN_GROUP)
     return p
 
 

@@ -33,6 +33,7 @@ from typing import Any, Iterable
 
 from edge.clock import LOCAL_TZ
 
+from .central import KPI_INDEXES
 from .errors import SyncError
 
 #: the plan's target share of commune dossiers processed electronically
@@ -58,20 +59,13 @@ _UTC_OFFSET = LOCAL_TZ.utcoffset(None)
 DAY_END_UTC = (datetime(2000, 1, 2, tzinfo=LOCAL_TZ).astimezone(timezone.utc).strftime("T%H:%M:%S.000Z"))
 
 #: indexes the KPI and fleet queries rely on (the central store creates its own; these add covering ones)
-KPI_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS kpi_dossiers_received ON dossiers(received_at, commune, status, channel, "
-    "due_date, finished_at, procedure_code)",
-    "CREATE INDEX IF NOT EXISTS kpi_dossiers_synced ON dossiers(synced_at)",
-    "CREATE INDEX IF NOT EXISTS kpi_tickets_day ON tickets(day, commune)",
-)
-
-
 class KpiError(SyncError, ValueError):
     """A KPI request is malformed (a bad month, date range or commune code)."""
 
 
 def ensure_indexes(store: Any) -> None:
-    """Create the KPI indexes if missing (idempotent). The central store may call this at open."""
+    """Create the KPI indexes if missing (idempotent): a central store made by older software
+    lacks them; a new one has them from the start (`sync.central.KPI_INDEXES`)."""
     with store._lock, store.db.transaction():
         for q in KPI_INDEXES:
             store.db.execute(q)

@@ -116,3 +116,12 @@ def test_status_reports_backup_and_hardware_sections(tmp_path, capsys):
     assert "printer PROBLEM (out of paper)" in out and "-85 dBm" in out and "2 slip(s)" in out
     code, out, _ = run(["status", "--config", path, "--json"], capsys)
     assert json.loads(out)["hardware"]["reported"] is True
+
+
+def test_every_province_hub_command_is_documented():
+    from sync import hub_cli
+    doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    paths = command_paths(hub_cli.build_parser())
+    assert ("dashboard",) in paths and ("export",) in paths  # the plugins are registered
+    missing = [" ".join(p) for p in paths if f"province-hub {' '.join(p)}" not in doc]
+    assert not missing, f"docs/cli.md does not document: {missing}"
