@@ -229,23 +229,35 @@ def from_dict(raw: dict[str, Any], source: str = "<config>") -> Config:
                   raw=raw)
 
 
-def resolve_path(path: str | os.PathLike | None = None) -> str:
-    """The config file to use: the argument, else $COMMUNE_EDGE_CONFIG, else the system path."""
-    return str(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
+def resolve_path(path: str | os.PathLike | None = None, env_var: str = ENV_VAR,
+                 default: str = DEFAULT_PATH) -> str:
+    """The config file to use: the argument, else the environment variable, else the system path."""
+    return str(path or os.environ.get(env_var) or default)
+
+
+def read_toml(path: str | os.PathLike | None, env_var: str = ENV_VAR,
+              default: str = DEFAULT_PATH) -> tuple[str, dict[str, Any]]:
+    """Find (see `resolve_path`) and parse a TOML config file: (its path, its tables).
+
+    Raises ConfigError naming the file when it is missing, unreadable or not TOML.
+    """
+    where = resolve_path(path, env_var, default)
+    try:
+        with open(where, "rb") as f:
+            return where, tomllib.load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"{where}: config file not found (give --config PATH or set {env_var})") from None
+    except PermissionError:
+        raise ConfigError(f"{where}: config file is not readable by this user") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{where}: is a folder, not a config file") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{where}: not valid TOML: {e}") from None
 
 
 def load(path: str | os.PathLike | None = None) -> Config:
     """Read and validate the appliance config. Raises ConfigError that names file and key."""
-    where = resolve_path(path)
-    try:
-        with open(where, "rb") as f:
-            raw = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: config file not found (give --config PATH or set {ENV_VAR})") from None
-    except PermissionError:
-        raise ConfigError(f"{where}: config file is not readable by this user") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: not valid TOML: {e}") from None
+    where, raw = read_toml(path)
     return from_dict(raw, where)
 
 

@@ -21,12 +21,12 @@ written into commune bundles, default "mqtts://<host of url>:8883"), `keepalive`
 from __future__ import annotations
 
 import os
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from edge import config as edge_config
 from edge.config import Section
 from edge.errors import ConfigError
 
@@ -148,21 +148,12 @@ def from_dict(raw: dict[str, Any], source: str = "<config>") -> ProvinceConfig:
 
 def resolve_path(path: str | os.PathLike | None = None) -> str:
     """The config file to use: the argument, else $PROVINCE_HUB_CONFIG, else the system path."""
-    return str(path or os.environ.get(ENV_VAR) or DEFAULT_PATH)
+    return edge_config.resolve_path(path, ENV_VAR, DEFAULT_PATH)
 
 
 def load(path: str | os.PathLike | None = None) -> ProvinceConfig:
     """Read and validate `province.toml`. Raises ConfigError that names file and key."""
-    where = resolve_path(path)
-    try:
-        with open(where, "rb") as f:
-            raw = tomllib.load(f)
-    except FileNotFoundError:
-        raise ConfigError(f"{where}: config file not found (give --config PATH or set {ENV_VAR})") from None
-    except PermissionError:
-        raise ConfigError(f"{where}: config file is not readable by this user") from None
-    except tomllib.TOMLDecodeError as e:
-        raise ConfigError(f"{where}: not valid TOML: {e}") from None
+    where, raw = edge_config.read_toml(path, ENV_VAR, DEFAULT_PATH)
     return from_dict(raw, where)
 
 
