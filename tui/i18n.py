@@ -313,33 +313,43 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
-    """The text for `key` in `lang`, with `{name}` fields filled from `values`.
+class Table:
+    """A translation table: key → (Vietnamese, English). The kiosk and the dashboard each have one."""
 
-    An unknown key returns the key itself (visible, never a crash); unknown fields are left as is.
-    """
-    pair = STRINGS.get(key)
-    if pair is None:
-        return key
-    text = pair[1] if lang == "en" else pair[0]
-    if values:
-        try:
-            text = text.format(**values)
-        except (KeyError, IndexError, ValueError):
-            pass
-    return text
+    def __init__(self, strings: dict[str, tuple[str, str]]):
+        self.strings = strings
+
+    def t(self, key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
+        """The text for `key` in `lang`, with `{name}` fields filled from `values`.
+
+        An unknown key returns the key itself (visible, never a crash); unknown fields are left as is.
+        """
+        pair = self.strings.get(key)
+        if pair is None:
+            return key
+        text = pair[1] if lang == "en" else pair[0]
+        if values:
+            try:
+                text = text.format(**values)
+            except (KeyError, IndexError, ValueError):
+                pass
+        return text
+
+    def localize_bindings(self, node: Any, lang: str) -> None:
+        """Set each binding's footer description of `node` (an App or Screen) from its `id`.
+
+        Binding ids are the table keys; bindings without a table entry keep their description.
+        """
+        bindings_map = getattr(node, "_bindings", None)
+        if bindings_map is None:
+            return
+        for key, bindings in bindings_map.key_to_bindings.items():
+            bindings_map.key_to_bindings[key] = [
+                dataclasses.replace(b, description=self.t(b.id, lang)) if b.id and b.id in self.strings else b
+                for b in bindings
+            ]
 
 
-def localize_bindings(node: Any, lang: str) -> None:
-    """Set each binding's footer description of `node` (an App or Screen) from its `id`.
-
-    Binding ids are the table keys; bindings without a table entry keep their description.
-    """
-    bindings_map = getattr(node, "_bindings", None)
-    if bindings_map is None:
-        return
-    for key, bindings in bindings_map.key_to_bindings.items():
-        bindings_map.key_to_bindings[key] = [
-            dataclasses.replace(b, description=t(b.id, lang)) if b.id and b.id in STRINGS else b
-            for b in bindings
-        ]
+KIOSK = Table(STRINGS)
+t = KIOSK.t
+localize_bindings = KIOSK.localize_bindings

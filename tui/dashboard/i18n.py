@@ -5,13 +5,11 @@ the key itself; `tests/dashboard/test_i18n.py` checks every key used has both la
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from edge.dossiers import STATUSES
 
-LANGUAGES = ("vi", "en")
-DEFAULT_LANGUAGE = "vi"
+from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, Table
 
 STRINGS: dict[str, tuple[str, str]] = {
     "app.title": ("Bảng điều khiển tỉnh", "Province dashboard"),
@@ -127,20 +125,6 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def t(key: str, lang: str = DEFAULT_LANGUAGE, **values: Any) -> str:
-    """The text for `key` in `lang`, `{name}` fields filled from `values`; the key itself if unknown."""
-    pair = STRINGS.get(key)
-    if pair is None:
-        return key
-    text = pair[1] if lang == "en" else pair[0]
-    if values:
-        try:
-            text = text.format(**values)
-        except (KeyError, IndexError, ValueError):
-            pass
-    return text
-
-
 def status_label(status: str | None, lang: str) -> str:
     """A dossier status in the language (the edge's own labels)."""
     pair = STATUSES.get(status or "")
@@ -149,12 +133,6 @@ def status_label(status: str | None, lang: str) -> str:
     return pair[1] if lang == "en" else pair[0]
 
 
-def localize_bindings(node: Any, lang: str) -> None:
-    """Set the footer description of each binding of `node` that has an id in the table."""
-    bindings_map = getattr(node, "_bindings", None)
-    if bindings_map is None:
-        return
-    for key, bindings in bindings_map.key_to_bindings.items():
-        bindings_map.key_to_bindings[key] = [
-            dataclasses.replace(b, description=t(b.id, lang)) if b.id and b.id in STRINGS else b
-            for b in bindings]
+_TABLE = Table(STRINGS)
+t = _TABLE.t
+localize_bindings = _TABLE.localize_bindings
