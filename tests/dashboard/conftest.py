@@ -123,6 +123,7 @@ def province(tmp_path_factory):
             store = sync_env.open_store(cfg)
             demo.load(store, n, seed, tickets=12)
             prov.communes[code] = Commune(code, cfg, store)
+        staff.SCRYPT_N, staff.SCRYPT_R = saved   # the session fixture must not lower it for other tests
         for code, c in prov.communes.items():
             if code == KILLED:
                 c.store.close()
