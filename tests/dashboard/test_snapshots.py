@@ -40,7 +40,12 @@ def make(store):
 
 
 async def steady(pilot) -> None:
-    """Workers done, messages handled, layout settled."""
+    """Workers done, both phases of the cold load shown, messages handled, layout settled."""
+    await settle(pilot)
+    for _ in range(200):  # bounded: a cold start shows the month first, then the 12-month trend
+        if pilot.app.refreshes >= 2 and not pilot.app.workers:
+            break
+        await pilot.pause(0.02)
     await settle(pilot)
     await pilot.wait_for_scheduled_animations()
     await pilot.pause()
