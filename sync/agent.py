@@ -560,7 +560,7 @@ class Agent:
     def _device_extra(self) -> dict[str, Any]:
         """Printer, modem and backup state for the heartbeat, from what their services last wrote
         (the hardware status file, the backup supervisor's state); never opens a device."""
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"commune_name": self.store.commune.name}
         config = getattr(self.store, "config", None)
         if config is None:
             return extra

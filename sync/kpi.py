@@ -497,6 +497,7 @@ class FleetRow:
     pending_down: int = 0
     problems: list[str] = field(default_factory=list)
     severity: int = 0
+    name: str | None = None
 
     @property
     def needs_technician(self) -> bool:
@@ -579,7 +580,7 @@ def _fleet_row(commune: str, ds: list[dict[str, Any]], now: datetime, conflicts:
     free = None
     drift = None
     cat = None
-    printer = modem = None
+    printer = modem = name = None
     software = None
     newest = max(ds, key=lambda d: d["heartbeat_at"] or "")
     for d in ds:
@@ -605,8 +606,10 @@ def _fleet_row(commune: str, ds: list[dict[str, Any]], now: datetime, conflicts:
             cat = hb.get("catalogue_version") if isinstance(hb.get("catalogue_version"), int) else None
             printer, modem = _device_state(hb, "printer"), _device_state(hb, "modem")
             software = d["software"] or hb.get("software") or None
+            extra = hb.get("extra") if isinstance(hb.get("extra"), dict) else {}
+            name = extra.get("commune_name") if isinstance(extra.get("commune_name"), str) else name
     return FleetRow(commune, len(ds), online, last_seen, backlog, oldest, free, drift, software, cat, printer,
-                    modem, conflicts, quarantined, pending_down)
+                    modem, conflicts, quarantined, pending_down, name=name)
 
 
 def _judge(r: FleetRow, now: datetime, newest_sw: str | None, newest_cat: int | None) -> None:

@@ -175,8 +175,12 @@ def make_app(central):
 
 async def settle(pilot) -> None:
     """Let workers finish and their messages be handled."""
+    from textual.worker import WorkerCancelled
     for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerCancelled:  # a newer exclusive refresh replaced the one being waited for
+            pass
         await pilot.pause()
 
 

@@ -62,3 +62,11 @@ async def test_language_switch_shows_english_labels(make_app):
         rows = _rows(app.screen.query_one("#fleet-table"))
         assert rows[KILLED][1] == "offline"
         assert rows["00001"][1] == "online"
+
+
+def test_fleet_names_each_commune_from_its_heartbeat(province):
+    from sync import kpi
+    with province.open_central() as central:
+        rows = {r.commune: r for r in kpi.fleet(central)}
+    assert {code: rows[code].name for code in province.communes} == {
+        code: f"Xã {code}" for code in province.communes}

@@ -31,7 +31,7 @@ def link_state(r: kpi.FleetRow) -> str:
 
 def fleet_cells(r: kpi.FleetRow, lang: str, now: datetime | None = None) -> list[str]:
     """The text of one commune's row."""
-    return [r.commune, t(link_state(r), lang), fmt.local_time(r.last_seen, now), fmt.count(r.backlog),
+    return [f"{r.commune} {r.name}" if r.name else r.commune, t(link_state(r), lang), fmt.local_time(r.last_seen, now), fmt.count(r.backlog),
             fmt.age(r.oldest_pending_age_s, lang), fmt.mb(r.free_disk_mb), fmt.drift(r.clock_drift_s),
             r.software or fmt.DASH, fmt.DASH if r.catalogue_version is None else str(r.catalogue_version),
             r.printer or fmt.DASH, r.modem or fmt.DASH,
