@@ -27,6 +27,7 @@ from sync.agent import Agent
 from sync.central import CentralStore
 from sync.mqtt import Endpoint
 from sync.receiver import Receiver
+from tests.support.pilot import settle  # noqa: F401 (used by the tests)
 from tests.support import sync_env
 from tests.support.broker import have_mosquitto, start_broker
 
@@ -171,17 +172,6 @@ def make_app(central):
         kwargs.setdefault("refresh_seconds", 0)
         return DashboardApp(central, **kwargs)
     return make
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    from textual.worker import WorkerCancelled
-    for _ in range(3):
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerCancelled:  # a newer exclusive refresh replaced the one being waited for
-            pass
-        await pilot.pause()
 
 
 def local_month(ts: str) -> str:

@@ -7,6 +7,8 @@ from datetime import datetime
 
 import pytest
 
+from tests.support.pilot import settle  # noqa: F401 (used by the tests)
+
 from edge import staff
 from edge.clock import LOCAL_TZ
 
@@ -52,13 +54,6 @@ def key_for(ch: str) -> str:
 async def type_keys(pilot, text: str) -> None:
     """Type `text` one key at a time, as a person at the counter would."""
     await pilot.press(*[key_for(c) for c in text])
-
-
-async def settle(pilot) -> None:
-    """Let workers finish and their messages be handled."""
-    for _ in range(3):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
 
 
 async def login(pilot, username: str = OFFICER[0], pin: str = OFFICER[3], *, typed: bool = False) -> None:
