@@ -238,11 +238,44 @@ def next_code(store: "Store", received: datetime) -> str:
     # a range over the UNIQUE index on code: O(log n) however many dossiers the store holds
     last = store.scalar("SELECT MAX(code) FROM dossiers WHERE code BETWEEN ? AND ?",
                         (f"{prefix}{low:04d}", f"{prefix}{high:04d}"))
-    n = (int(last[len(prefix):]) if last else low) + 1
+    n = max(int(last[len(prefix):]) if last else low, _code_floor(store, prefix, low, high)) + 1
     if n > high:
         raise StoreError(f"Đã hết số hồ sơ trong ngày cho quầy {desk} ({high - low} hồ sơ); "
                          f"desk {desk} has used all of its codes for {day}")
     return f"{prefix}{n:04d}"
+
+
+CODE_FLOORS_KEY = "code_floors"
+CODE_FLOOR_DAYS = 120  # reception days remembered (a restore is about days, not years)
+
+
+def _code_floor(store: "Store", prefix: str, low: int, high: int) -> int:
+    floor = _code_floors(store).get(prefix, 0)
+    return floor if low < floor <= high else low
+
+
+def _code_floors(store: "Store") -> dict[str, int]:
+    try:
+        value = json.loads(store.meta_get(CODE_FLOORS_KEY) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def raise_code_floors(store: "Store", codes: dict[str, int]) -> None:
+    """Remember the highest dossier numbers the province holds from this appliance, per reception
+    day (`{"<agency>-<YYMMDD>-": n}`), so that a store restored from an older backup never issues
+    a code the province already has. Floors only ever rise."""
+    with store.atomic(check_disk=False):
+        floors = _code_floors(store)
+        changed = False
+        for prefix, n in codes.items():
+            if isinstance(n, int) and n > int(floors.get(prefix, 0)):
+                floors[prefix] = n
+                changed = True
+        if changed:
+            recent = sorted(floors, key=lambda p: p[-7:-1])[-CODE_FLOOR_DAYS:]  # by YYMMDD
+            store.meta_set(CODE_FLOORS_KEY, json.dumps({p: floors[p] for p in recent}, sort_keys=True))
 
 
 def receive(store: "Store", *, procedure_code: str, applicant: "Applicant", documents: Iterable[str],

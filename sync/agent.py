@@ -382,6 +382,9 @@ class Agent:
         self.stats.acks += 1
         if ack.resume:
             self._ack_to = 0
+            if ack.codes:
+                from edge import dossiers
+                dossiers.raise_code_floors(self.store, ack.codes)
             self._resume(ack.upto)
             self._ready = True
             return

@@ -25,7 +25,7 @@ import threading
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -506,6 +506,18 @@ class CentralStore:
                             "WHERE commune = ? AND device = ?",
                             (now, now, hello.software, hello.commune, hello.device))
         return acked
+
+    def recent_codes(self, commune: str, device: str, days: int = 60) -> dict[str, int]:
+        """Per reception-day code prefix, the highest dossier number held from `device` (recent days)."""
+        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
+        out: dict[str, int] = {}
+        for r in self.query("SELECT code FROM dossiers WHERE commune = ? AND device = ? AND received_at >= ?",
+                            (commune, device, since)):
+            prefix, _, number = (r["code"] or "").rpartition("-")
+            if prefix and number.isdigit():
+                key = prefix + "-"
+                out[key] = max(out.get(key, 0), int(number))
+        return out
 
     # ---- down messages and documents
 

@@ -231,13 +231,14 @@ class Receiver:
         try:
             acked = self.store.record_hello(hello)
             pending = self.store.pending_outbound(commune, hello.device)
+            codes = self.store.recent_codes(commune, hello.device)
         except CentralStoreError as e:
             log.error("hello from %s/%s not answered: %s", commune, hello.device, e)
             return
         with self.stats.lock:
             self.stats.hellos += 1
         self._client.publish(self.topics.ack(commune),
-                             wire.encode(wire.Ack(hello.device, acked, resume=True)), qos=1)
+                             wire.encode(wire.Ack(hello.device, acked, resume=True, codes=codes)), qos=1)
         for down in pending:
             self._client.publish(self.topics.down(commune), wire.encode(down), qos=1)
 

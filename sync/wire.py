@@ -98,6 +98,10 @@ class Ack:
     device: str
     upto: int
     resume: bool = False
+    #: with a hello's answer: per reception-day code prefix ("<agency>-<YYMMDD>-"), the highest
+    #: dossier number the province holds from this device, so a store restored from an older
+    #: backup never issues a legal dossier code twice
+    codes: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -399,7 +403,10 @@ def encode(msg: Message) -> bytes:
     if isinstance(msg, Batch):
         return encode_batch(msg)
     if isinstance(msg, Ack):
-        return _envelope(KIND_ACK, _dumps({"device": msg.device, "upto": msg.upto, "resume": msg.resume}))
+        body = {"device": msg.device, "upto": msg.upto, "resume": msg.resume}
+        if msg.codes:
+            body["codes"] = msg.codes
+        return _envelope(KIND_ACK, _dumps(body))
     if isinstance(msg, Hello):
         return _envelope(KIND_HELLO, _dumps({"commune": msg.commune, "device": msg.device,
                                              "acked": msg.acked, "last_seq": msg.last_seq,
@@ -416,6 +423,22 @@ def encode(msg: Message) -> bytes:
         d = {k: getattr(msg, k) for k in Heartbeat.__dataclass_fields__}
         return _envelope(KIND_HEARTBEAT, _dumps(d))
     raise WireError(f"cannot encode {type(msg).__name__}")
+
+
+_CODE_PREFIX_RE = re.compile(r"^[0-9A-Za-z.]{1,40}-\d{6}-$")
+MAX_CODE_DAYS = 400
+
+
+def _codes(obj: dict) -> dict[str, int]:
+    codes = obj.get("codes", {})
+    if not isinstance(codes, dict) or len(codes) > MAX_CODE_DAYS:
+        raise WireError(f"{_where('ack', 'codes')} must be an object of at most {MAX_CODE_DAYS} days")
+    out = {}
+    for prefix, n in codes.items():
+        if not _CODE_PREFIX_RE.match(prefix) or isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= 9999:
+            raise WireError(f"{_where('ack', 'codes')}: bad entry {_short(prefix)}: {_short(n)}")
+        out[prefix] = n
+    return out
 
 
 def _down(obj: dict) -> Down:
@@ -498,7 +521,7 @@ def decode(data: bytes, *, max_wire: int = MAX_WIRE_BYTES, max_raw: int = MAX_RA
         return _batch(obj)
     if kind == KIND_ACK:
         return Ack(_str(obj, "ack", "device", _TOKEN_RE), _int(obj, "ack", "upto", 0),
-                   _bool(obj, "ack", "resume", default=False))
+                   _bool(obj, "ack", "resume", default=False), _codes(obj))
     if kind == KIND_HELLO:
         return Hello(_str(obj, "hello", "commune", _COMMUNE_RE), _str(obj, "hello", "device", _TOKEN_RE),
                      _int(obj, "hello", "acked", 0), _int(obj, "hello", "last_seq", 0),

@@ -234,3 +234,11 @@ def test_search_index_is_rebuilt_by_the_migration(tmp_path):
     s = Store(tmp_path / "c.db")
     assert [r["id"] for r in search.search_dossiers(s, "nguyen van duc")] == [d.id]
     s.close()
+
+
+def test_code_floors_from_the_province_are_never_reissued(ref_store):
+    dossiers.raise_code_floors(ref_store, {"000.00.19.H17-261130-": 7, "000.00.19.H17-261201-": 1500})
+    dossiers.raise_code_floors(ref_store, {"000.00.19.H17-261130-": 3})  # floors only rise
+    assert receive(ref_store).code.endswith("261130-0008")
+    # a floor in another desk's block does not move this desk's numbering
+    assert receive(ref_store, when=datetime(2026, 12, 1, 9, 0, tzinfo=LOCAL_TZ)).code.endswith("261201-0001")

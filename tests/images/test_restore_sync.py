@@ -107,8 +107,12 @@ def test_a_card_restored_from_an_older_backup_loses_nothing_already_at_the_provi
     (tmp_path / "new-card" / "commune.db").unlink(missing_ok=True)
     backup.restore(new, f"file://{usb}")
     with Store.open(new) as store:
+        sync_once(store, new.path)                       # the new card boots and reaches the province
         after = sync_env.make_dossiers(store, 2)         # new work gets seqs the province already saw
         sync_once(store, new.path)
     have = central_versions(central)
     assert set(have) == {d.id for d in first + later + after}
     assert central.count("quarantine") == 0
+    # the dossiers made after the restore did not reuse the codes of those lost with the old card
+    codes = [r["code"] for r in central.query("SELECT code FROM dossiers")]
+    assert len(codes) == len(set(codes)) == 8

@@ -179,3 +179,14 @@ def test_any_valid_batch_round_trips(items):
             {**extra, "id": rid, "commune": "123", "version": version})))
     b = wire.Batch("123", "dev", 7, rows[-1].seq, tuple(rows))
     assert wire.decode(wire.encode(b)) == b
+
+
+def test_ack_carries_code_floors_and_refuses_bad_ones():
+    ack = wire.Ack("dev1", 42, resume=True, codes={"000.00.19.H17-261126-": 12})
+    assert wire.decode(wire.encode(ack)) == ack
+    assert wire.decode(wire.encode(wire.Ack("dev1", 1))).codes == {}
+    for bad in ({"not a prefix": 1}, {"000.00.19.H17-261126-": -1}, {"000.00.19.H17-261126-": True}):
+        raw = wire._envelope(wire.KIND_ACK, wire._dumps({"device": "dev1", "upto": 1, "resume": True,
+                                                          "codes": bad}))
+        with pytest.raises(wire.WireError, match="codes"):
+            wire.decode(raw)
