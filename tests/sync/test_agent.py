@@ -15,24 +15,12 @@ from sync.central import CentralStore
 from sync.errors import SyncTimeout
 from sync.mqtt import Endpoint
 from sync.receiver import Receiver
-from tests.support import sync_env
+from tests.support import sync_env, waiting
 from tests.support.broker import free_port
 
 
 def wait_for(cond, timeout=15.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
-
-
-@pytest.fixture(autouse=True)
-def short_timing(monkeypatch):
-    monkeypatch.setattr(agent_mod, "HELLO_TIMEOUT", 1.0)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MIN_DELAY", 0.2)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MAX_DELAY", 1)
+    return waiting.wait_for(cond, timeout, step)
 
 
 @pytest.fixture
@@ -248,19 +236,15 @@ def test_sync_command_once_drains_and_exits_zero(province, commune, capsys):
     assert province.store.count("tickets") == 3
 
 
-def test_link_changes_are_recorded_for_the_kiosk_and_the_link_led(province, commune, broker):
+def test_link_changes_are_recorded_for_the_kiosk_and_the_link_led(province, commune, broker, monkeypatch):
     cfg, store = commune
-    monkey_interval = agent_mod.STATUS_WRITE_INTERVAL
-    agent_mod.STATUS_WRITE_INTERVAL = 0.0
-    try:
-        with Running(store, cfg) as a:
-            assert wait_for(lambda: a.connected and store.meta_get("sync_connected") == "1")
-            broker.stop()
-            assert wait_for(lambda: store.meta_get("sync_connected") == "0")
-            broker.start()
-            assert wait_for(lambda: store.meta_get("sync_connected") == "1", timeout=20)
-    finally:
-        agent_mod.STATUS_WRITE_INTERVAL = monkey_interval
+    monkeypatch.setattr(agent_mod, "STATUS_WRITE_INTERVAL", 0.0)
+    with Running(store, cfg) as a:
+        assert wait_for(lambda: a.connected and store.meta_get("sync_connected") == "1")
+        broker.stop()
+        assert wait_for(lambda: store.meta_get("sync_connected") == "0")
+        broker.start()
+        assert wait_for(lambda: store.meta_get("sync_connected") == "1", timeout=20)
     history = json.loads(store.meta_get(agent_mod.STATUS_KEY))["history"]
     assert [h["state"] for h in history][:3] == ["up", "down", "up"]
     again = Agent(store, sync_env.settings(cfg))

@@ -22,7 +22,7 @@ from sync.agent import Agent
 from sync.central import CentralStore
 from sync.mqtt import Endpoint
 from sync.receiver import Receiver
-from tests.support import sync_env
+from tests.support import sync_env, waiting
 from tests.support.broker import have_mosquitto, start_broker
 from tests.support.mqtt_clients import Client
 from tests.support.proxy import Proxy
@@ -31,19 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def wait_for(cond, timeout=30.0, step=0.05):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
-
-
-@pytest.fixture(autouse=True)
-def short_timing(monkeypatch):
-    monkeypatch.setattr(agent_mod, "HELLO_TIMEOUT", 1.0)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MIN_DELAY", 0.2)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MAX_DELAY", 1)
+    return waiting.wait_for(cond, timeout, step)
 
 
 class Writer:

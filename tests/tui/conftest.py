@@ -71,17 +71,3 @@ async def login(pilot, username: str = OFFICER[0], pin: str = OFFICER[3], *, typ
         screen.query_one("#pin").focus()
     await pilot.press("enter")
     await settle(pilot)
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_pyfunc_call(pyfuncitem):
-    """Run `async def` tests of this folder in a fresh event loop (Textual's run_test needs one)."""
-    import asyncio
-    import inspect
-
-    if inspect.iscoroutinefunction(pyfuncitem.obj):
-        names = pyfuncitem._fixtureinfo.argnames
-        kwargs = {name: pyfuncitem.funcargs[name] for name in names}
-        asyncio.run(pyfuncitem.obj(**kwargs))
-        return True
-    return None
