@@ -139,8 +139,8 @@ def open_devices(hw: HardwareConfig, pin_factory: Any = None) -> Devices:
                 lights = MissingLights(str(e))
             if hw.pins.buzzer is None:
                 beeper = MissingBeeper("no buzzer pin fitted", configured=False)
-            elif isinstance(lights, MissingLights):
-                beeper = MissingBeeper(lights.reason)
+            elif isinstance(lights, MissingLights):  # the same GPIO problem; say it for the buzzer
+                beeper = MissingBeeper(lights.reason.replace("status LEDs:", "buzzer:", 1))
             else:
                 try:
                     beeper = Beeper(hw.pins.buzzer, pin_factory=pin_factory)
