@@ -74,21 +74,12 @@ def _status_extras() -> list[tuple[str, Callable]]:
     return [("backup", backup.status_section), ("hardware", _hardware_section)]
 
 
-HARDWARE_STATUS_FILE = "hardware-status.json"  # written by the hardware service (hardware/status.py)
-
-
 def _hardware_section(store) -> dict[str, Any]:
     """What the hardware service last reported, read from its status file (no device is opened)."""
-    config = store.config
-    if config is None:
-        return {"reported": False}
-    path = config.data_dir / HARDWARE_STATUS_FILE
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    from .status import hardware_report
+    doc = hardware_report(store.config.data_dir) if store.config is not None else None
+    if doc is None:
         return {"reported": False, "detail": "the hardware service has not run (commune-edge hardware run)"}
-    except (OSError, ValueError) as e:
-        return {"reported": False, "detail": f"{path}: unreadable ({e})"}
     return {"reported": True, **doc}
 
 

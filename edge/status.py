@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import hlc as hlc_mod, outbox
@@ -12,8 +14,39 @@ from .clock import local_now
 if TYPE_CHECKING:
     from .store import Store
 
+#: meta key where the sync agent records its connection state (JSON: connected, last_contact_at,
+#: last_error, updated_at, history), read by the kiosk's Home and Sync screens
+SYNC_STATUS_KEY = "sync.status"
+#: meta key, "1" while the broker is reachable and "0" when not (the hardware service's link LED)
+SYNC_LINK_KEY = "sync_connected"
+#: written atomically under the data directory by the hardware service (hardware/status.py)
+HARDWARE_STATUS_FILE = "hardware-status.json"
+
 COUNTED_TABLES = ("dossiers", "dossier_history", "tickets", "form_submissions", "staff", "audit",
                   "outbox", "procedures", "form_definitions")
+
+
+def sync_state(store: "Store") -> dict[str, Any]:
+    """What the sync agent last recorded about its link ({} when it never ran: offline only)."""
+    try:
+        value = json.loads(store.meta_get(SYNC_STATUS_KEY) or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def link_up(store: "Store") -> bool:
+    """True while the sync agent reports the broker reachable."""
+    return store.meta_get(SYNC_LINK_KEY, "0") == "1"
+
+
+def hardware_report(data_dir: str | os.PathLike) -> dict[str, Any] | None:
+    """What the hardware service last wrote, or None when it has not run (or the file is unreadable)."""
+    try:
+        value = json.loads((Path(data_dir) / HARDWARE_STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def store_size(store: "Store") -> int:

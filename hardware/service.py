@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
-from edge import outbox, slips, tickets
+from edge import outbox, slips, status as edge_status, tickets
 from edge.config import Config
 from edge.errors import EdgeError
 from edge.store import Store
@@ -40,8 +40,6 @@ TICKET_GAP_S = 1.5
 #: The status file is rewritten at least this often even when nothing changed (its age tells
 #: `hardware check` that the service runs; see hardware.cli.STATUS_FRESH_S).
 STATUS_REFRESH_S = 30.0
-#: meta keys the sync agent sets: "1" while connected to the broker (link LED).
-LINK_META_KEY = "sync_connected"
 
 
 @dataclass(frozen=True)
@@ -60,8 +58,8 @@ def ticket_slip(store: Store, t: tickets.Ticket) -> slips.Slip:
 
 
 def link_up(store: Store) -> bool:
-    """True while the sync agent reports the broker reachable (meta `sync_connected` = 1)."""
-    return str(store.meta_get(LINK_META_KEY, "0")).strip().lower() in ("1", "true", "yes")
+    """True while the sync agent reports the broker reachable (the link LED)."""
+    return edge_status.link_up(store)
 
 
 def _age_s(iso: str | None) -> float | None:

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-FILE_NAME = "hardware-status.json"
+from edge.status import HARDWARE_STATUS_FILE as FILE_NAME, hardware_report
 
 
 def path_for(data_dir: str | os.PathLike) -> Path:
@@ -35,7 +35,4 @@ def write(data_dir: str | os.PathLike, status: dict[str, Any]) -> Path:
 
 def read(data_dir: str | os.PathLike) -> dict[str, Any] | None:
     """The last status written, or None when the service has not run (or the file is unreadable)."""
-    try:
-        return json.loads(path_for(data_dir).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    return hardware_report(data_dir)

@@ -31,7 +31,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from edge import outbox
+from edge import outbox, status as edge_status
 from edge.config import Section, read_secret
 from edge.errors import EdgeError
 
@@ -56,13 +56,10 @@ WINDOW = 8
 SESSION_EXPIRY = 30 * 24 * 3600
 ONCE_TIMEOUT = 300.0
 DOWN_MARK = "sync.down."
-STATUS_KEY = "sync.status"
-#: "1" while the broker is reachable, "0" when not: the hardware service's link LED reads it
-LINK_KEY = "sync_connected"
+STATUS_KEY = edge_status.SYNC_STATUS_KEY
+LINK_KEY = edge_status.SYNC_LINK_KEY
 #: link up/down changes kept in the status for the kiosk's sync screen
 LINK_HISTORY = 20
-#: written by the hardware service (hardware/status.py) under the data directory
-HARDWARE_STATUS_FILE = "hardware-status.json"
 DEVICE_KEY = "sync.device"
 
 
@@ -567,11 +564,8 @@ class Agent:
         config = getattr(self.store, "config", None)
         if config is None:
             return extra
-        try:
-            hw = json.loads((config.data_dir / HARDWARE_STATUS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            hw = None
-        if isinstance(hw, dict):
+        hw = edge_status.hardware_report(config.data_dir)
+        if hw is not None:
             for d in hw.get("devices") or []:
                 if isinstance(d, dict) and d.get("name") in ("printer", "modem", "scanner"):
                     state = ("ok" if d.get("ok") else "not configured" if not d.get("configured")
@@ -593,10 +587,7 @@ class Agent:
 
 def _prior_history(store: Any) -> list[dict[str, Any]]:
     """The link history recorded by an earlier run (it outlives restarts)."""
-    try:
-        history = json.loads(store.meta_get(STATUS_KEY) or "{}").get("history")
-    except (ValueError, AttributeError, EdgeError):
-        return []
+    history = edge_status.sync_state(store).get("history")
     return [h for h in history if isinstance(h, dict)][-LINK_HISTORY:] if isinstance(history, list) else []
 
 
@@ -640,20 +631,3 @@ def _software_version() -> str:
         return __version__
     except ImportError:
         return ""
-
-
-def read_status(store: Any) -> dict[str, Any]:
-    """What the agent last recorded about its connection, for the kiosk's sync indicator:
-    {configured, connected, last_contact_at, last_error, backlog, updated_at}. Never raises."""
-    try:
-        state = json.loads(store.meta_get(STATUS_KEY) or "{}")
-    except (ValueError, EdgeError):
-        state = {}
-    try:
-        backlog = outbox.stats(store).pending
-    except EdgeError:
-        backlog = None
-    configured = bool(getattr(getattr(store, "config", None), "has", lambda _: False)("sync")) or bool(state)
-    return {"configured": configured, "connected": bool(state.get("connected")),
-            "last_contact_at": state.get("last_contact_at"), "last_error": state.get("last_error"),
-            "backlog": backlog, "updated_at": state.get("updated_at")}

@@ -55,3 +55,18 @@ async def test_sync_screen_shows_backlog_by_table_and_the_agents_last_error(make
         assert "Bản ghi chờ gửi: 2" in summary and "connection refused" in summary
         table = app.screen.query_one("#by-table")
         assert {table.get_row_at(i)[0] for i in range(table.row_count)} == {"dossiers", "dossier_history"}
+
+
+async def test_sync_screen_shows_the_link_history_in_the_kiosk_language(make_app, kiosk_store):
+    history = ('[{"at": "2026-11-25T03:00:00.000Z", "state": "up", "detail": ""},'
+               ' {"at": "2026-11-25T04:30:00.000Z", "state": "down", "detail": "timed out"}]')
+    with kiosk_store.atomic():
+        kiosk_store.meta_set("sync.status", '{"connected": false, "history": ' + history + '}')
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await pilot.press("6")
+        await settle(pilot)
+        rows = str(app.screen.query_one("#link-history").render()).splitlines()
+        assert "10:00 25/11" in rows[0] and "có mạng" in rows[0]
+        assert "11:30 25/11" in rows[1] and "mất mạng" in rows[1] and "timed out" in rows[1]

@@ -3,7 +3,6 @@ clock-trust warning, and the menu of staff screens (number keys)."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +11,7 @@ from textual.binding import Binding
 from textual.containers import Grid, Vertical
 from textual.widgets import Button, Static
 
-from edge import dossiers, outbox, tickets
+from edge import dossiers, outbox, status as edge_status, tickets
 
 from ..widgets.tr import tr
 from .base import KioskScreen
@@ -20,45 +19,14 @@ from .base import KioskScreen
 MENU = ("intake", "dossiers", "queue", "catalogue", "forms", "sync", "admin")
 
 
-#: meta keys where the sync agent records its state (sync/agent.py writes "sync.status")
-SYNC_META_KEYS = ("sync.status", "sync_state")
-
-
-def sync_state(store: Any) -> dict[str, Any]:
-    """The sync agent's state from the store's meta table ({} when it never ran: offline only)."""
-    raw = None
-    for key in SYNC_META_KEYS:
-        raw = store.meta_get(key)
-        if raw:
-            break
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
-
-
 def link_is_up(state: dict[str, Any]) -> bool | None:
-    """True/False when the sync agent said, None when it never did."""
-    if not state:
-        return None
-    for key in ("link", "state", "status"):
-        value = state.get(key)
-        if isinstance(value, str):
-            return value.lower() in ("up", "online", "connected")
-    for key in ("connected", "up", "online"):
-        if key in state:
-            return bool(state[key])
-    return None
+    """True/False as the sync agent last said (`edge.status.sync_state`), None when it never ran."""
+    return bool(state.get("connected")) if state else None
 
 
 def last_sync(state: dict[str, Any]) -> str | None:
-    for key in ("last_contact_at", "last_sync_at", "last_ok_at", "last_success_at", "last_acked_at"):
-        if state.get(key):
-            return str(state[key])
-    return None
+    """When the province was last heard from."""
+    return state.get("last_contact_at") or None
 
 
 def short_time(text: str | None) -> str:
@@ -84,7 +52,7 @@ def home_summary(store: Any, counter: str, now: datetime) -> dict[str, Any]:
         "overdue": dossiers.count_dossiers(store, due="overdue", today=today),
         "received_today": dossiers.count_received_since(store, today),
         "pending": stats.pending,
-        "sync": sync_state(store),
+        "sync": edge_status.sync_state(store),
         "clock_trusted": store.hlc.clock_trusted(),
     }
 

@@ -10,12 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Label, Static
 
-from edge import outbox
+from edge import outbox, status as edge_status
 from edge.clock import parse_iso
 
 from ..widgets.tr import tr
 from .base import KioskScreen
-from .home import last_sync, link_is_up, short_time, sync_state
+from .home import last_sync, link_is_up, short_time
 
 
 def age_text(since: str | None, now: datetime) -> str | None:
@@ -37,7 +37,7 @@ def age_text(since: str | None, now: datetime) -> str | None:
 
 
 def _load(store: Any) -> tuple[Any, dict[str, Any], bool]:
-    return outbox.stats(store), sync_state(store), store.hlc.clock_trusted()
+    return outbox.stats(store), edge_status.sync_state(store), store.hlc.clock_trusted()
 
 
 class SyncScreen(KioskScreen):
@@ -82,15 +82,11 @@ class SyncScreen(KioskScreen):
         if state.get("updated_at"):
             lines.append(self.t("sync.updated", when=short_time(str(state["updated_at"]))))
         self.query_one("#sync-summary", Static).update("\n".join(lines))
-        history = state.get("history") or state.get("link_history") or []
-        rows = []
-        for item in history[-8:] if isinstance(history, list) else []:
-            if isinstance(item, dict):
-                at = short_time(str(item.get("at") or item.get("time") or ""))
-                what = item.get("state") or item.get("link") or item.get("event") or ""
-                rows.append(f"{at}  {what}  {item.get('detail') or item.get('reason') or ''}".rstrip())
-            else:
-                rows.append(str(item))
+        history = state.get("history")
+        rows = [f"{short_time(str(h.get('at') or ''))}  "
+                f"{self.t('home.sync_up' if h.get('state') == 'up' else 'home.sync_down')}  "
+                f"{h.get('detail') or ''}".rstrip()
+                for h in (history[-8:] if isinstance(history, list) else []) if isinstance(h, dict)]
         self.query_one("#link-history", Static).update("\n".join(rows) or self.t("sync.none"))
 
     def _age(self, since: str | None, now: datetime, empty_key: str) -> str:
