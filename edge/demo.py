@@ -72,7 +72,7 @@ def ensure_reference_data(store: "Store", *, demo_calendar: bool = False) -> Non
 def ensure_staff(store: "Store") -> list[tuple[str, str, str, str]]:
     """The demo staff accounts (user, name, role, PIN) — for the demo only, never on an appliance."""
     from . import staff
-    have = {m.username if hasattr(m, "username") else m["username"] for m in staff.list_staff(store)}
+    have = {m["username"] for m in staff.list_staff(store)}
     for username, name, role, pin in DEMO_STAFF:
         if username not in have:
             staff.add(store, username, name, role, pin, actor="demo")

@@ -201,22 +201,18 @@ def public_lookup(store: "Store", code: str, id_number: str) -> PublicStatus | N
     if not rows:
         return None
     d = Dossier.from_row(rows[0])
-    return PublicStatus(code=d.code, procedure_name=_procedure_name(store, d), status=d.status,
+    return PublicStatus(code=d.code, procedure_name=procedure_name(store, d), status=d.status,
                         status_vi=STATUSES[d.status][0], status_en=STATUSES[d.status][1],
                         due_date=d.due_date)
 
 
-def _procedure_name(store: "Store", d: Dossier) -> str:
+def procedure_name(store: "Store", d: Dossier) -> str:
+    """The name of the dossier's procedure under the catalogue version it was received with."""
     from . import catalogue
     try:
         return catalogue.get(store, d.procedure_code, d.catalogue_version).name
     except NotFoundError:
         return d.procedure_code
-
-
-def procedure_name(store: "Store", d: Dossier) -> str:
-    """The name of the dossier's procedure under the catalogue version it was received with."""
-    return _procedure_name(store, d)
 
 
 # -- intake ----------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ import serial
 from .base import Device, DeviceState, MissingDevice
 from .config import ModemConfig
 from .errors import DeviceIOError, HardwareError
-from .serialport import PORT_ERRORS, open_port
+from .serialport import PORT_ERRORS, PortHolder, open_port
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def parse_cops(line: str) -> tuple[str | None, str | None]:
     return name, (ACCESS_TECH.get(int(act)) if act is not None else None)
 
 
-class SerialModem(Device):
+class SerialModem(PortHolder, Device):
     """A modem's AT command port. Opens lazily, reopens after an unplug; every call is bounded."""
 
     name = "modem"
@@ -135,14 +135,6 @@ class SerialModem(Device):
             self._port = open_port(self.config.port, self.config.baud, min(self.config.timeout_s, 0.2),
                                    "modem")
         return self._port
-
-    def _drop(self) -> None:
-        if self._port is not None:
-            try:
-                self._port.close()
-            except PORT_ERRORS:
-                pass
-            self._port = None
 
     def command(self, cmd: str, expect: str | None = None) -> list[str]:
         """Send `cmd`, return the answer lines before the final OK (only those starting with

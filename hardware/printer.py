@@ -23,7 +23,7 @@ from .base import Device, DeviceState, MissingDevice
 from .config import PrinterConfig
 from .errors import DeviceIOError, DeviceMissingError, HardwareError, PrinterError
 from .profiles import Profile
-from .serialport import PORT_ERRORS, RawPort, open_port, open_raw
+from .serialport import PORT_ERRORS, PortHolder, RawPort, open_port, open_raw
 from .spool import Job, Spool
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ REASONS = {
 }
 
 
-class SerialPrinter(Device):
+class SerialPrinter(PortHolder, Device):
     """An ESC/POS printer on a serial port (USB-serial or CDC-ACM) or a printer-class USB device
     node (`connection = "usblp"`, /dev/usb/lp0). Opens lazily, reopens after an unplug. `send` and
     `status` raise PrinterError with a `reason`."""
@@ -77,14 +77,6 @@ class SerialPrinter(Device):
             except DeviceIOError as e:
                 raise PrinterError(str(e), "io") from None
         return self._port
-
-    def _drop(self) -> None:
-        if self._port is not None:
-            try:
-                self._port.close()
-            except PORT_ERRORS:
-                pass
-            self._port = None
 
     def _ask(self, port: serial.Serial | RawPort, n: int) -> int:
         port.reset_input_buffer()

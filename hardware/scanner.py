@@ -28,7 +28,7 @@ from edge.errors import CCCDError
 from .base import Device, DeviceState, MissingDevice
 from .config import SerialConfig
 from .errors import HardwareError
-from .serialport import PORT_ERRORS, open_port
+from .serialport import PORT_ERRORS, PortHolder, open_port
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ class LineSplitter:
         return lines
 
 
-class SerialScanner(Device):
+class SerialScanner(PortHolder, Device):
     """A serial scanner. Reopens the port when it comes back after an unplug."""
 
     name = "scanner"
@@ -159,12 +159,7 @@ class SerialScanner(Device):
 
     def _drop(self) -> None:
         self.connected_to = None
-        if self._port is not None:
-            try:
-                self._port.close()
-            except PORT_ERRORS:
-                pass
-            self._port = None
+        super()._drop()
 
     def state(self) -> DeviceState:
         detail = f"{self.config.port} {self.config.baud} baud"

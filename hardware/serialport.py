@@ -98,3 +98,18 @@ def open_raw(path: str, timeout: float, what: str) -> RawPort:
         return RawPort(path, timeout)
     except OSError as e:
         raise DeviceIOError(f"{what}: cannot open {path}: {e}") from None
+
+
+class PortHolder:
+    """Keeps one open port (`self._port`) for a device; `_drop()` closes it after a failure, so the
+    next use opens it afresh (the device may have been unplugged and plugged back in)."""
+
+    _port: "serial.Serial | RawPort | None" = None
+
+    def _drop(self) -> None:
+        if self._port is not None:
+            try:
+                self._port.close()
+            except PORT_ERRORS:
+                pass
+            self._port = None
