@@ -148,8 +148,6 @@ class Store:
                         self.conn.execute(f"RELEASE {name}")
                 except sqlite3.Error:
                     pass
-                if outer:
-                    self.hlc = HLC(self._hlc_high_water())
                 if isinstance(exc, sqlite3.Error):
                     raise _translate(exc, self.path) from None
                 raise
@@ -169,7 +167,6 @@ class Store:
                             self.conn.execute("ROLLBACK")
                         except sqlite3.Error:
                             pass
-                        self.hlc = HLC(self._hlc_high_water())
                     raise _translate(e, self.path) from None
 
     @property
