@@ -15,6 +15,7 @@ from hardware.printer import PrintQueue, SerialPrinter
 from hardware.spool import Spool
 
 from .fakes import decode, qr_data, raster_rows
+from tests.support.waiting import wait_until
 
 SLIP = Slip("receipt", "000.00.19.H17-261126-0001", (
     Text("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ", size=2, bold=True, align="center"),
@@ -26,10 +27,7 @@ SLIP = Slip("receipt", "000.00.19.H17-261126-0001", (
 
 
 def wait_for(predicate, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    wait_until(predicate, timeout)
 
 
 def _printer(fp, profile="generic-58", timeout=0.5, connection="serial") -> SerialPrinter:

@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import os
 import queue
-import time
 
 import pytest
 
 from hardware import scanner as scanner_mod
 from hardware.config import SerialConfig
 from hardware.scanner import LineSplitter, SerialScanner, classify
+from tests.support.waiting import wait_until
 
 GOOD = "002090001234|123456789|Nguyễn Văn Đức|15031990|Nam|Thôn Tha, xã Phương Độ, Hà Giang|20042021"
 BAD_DOB = "002090001234|123456789|Nguyễn Văn Đức|31021990|Nam|Thôn Tha, xã Phương Độ, Hà Giang|20042021"
 
 
 def wait_for(predicate, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    wait_until(predicate, timeout)
 
 
 @pytest.fixture

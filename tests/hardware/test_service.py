@@ -14,19 +14,14 @@ from hardware.service import HardwareService
 
 from .fakes import qr_data
 from ..conftest import write_config
+from tests.support.waiting import wait_until
 
 BUTTON_TICKET, BUTTON_PRIORITY, BUTTON_SHUTDOWN = 23, 24, 3
 LED_BACKLOG, LED_LINK, LED_FAULT = 13, 6, 19
 
 
 def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, timeout, what)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from edge import backup, outbox
 from edge.config import load
 from edge.errors import ConfigError, EdgeError
 from edge.store import Store
+from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 WRITER = Path(__file__).with_name("load_writer.py")
@@ -51,13 +52,7 @@ def cli(*args: str, **kw) -> subprocess.Popen:
 
 
 def wait_for(predicate, timeout: float = 20.0, what: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    return wait_until(predicate, timeout, what, step=0.1)
 
 
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

@@ -14,3 +14,15 @@ def wait_for(cond: Callable[[], Any], timeout: float = 15.0, step: float = 0.05)
             return True
         time.sleep(step)
     return bool(cond())
+
+
+def wait_until(cond: Callable[[], Any], timeout: float = 10.0, what: str = "condition",
+               step: float = 0.02) -> Any:
+    """Poll `cond` until it returns something true and return it; fail the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")

@@ -15,15 +15,11 @@ from sync.receiver import Receiver
 from tests.support.mqtt_clients import Client
 
 from tests.support.sync_records import batch as _batch, dossier as _dossier
+from tests.support import waiting
 
 
 def wait_for(cond, timeout=10.0, step=0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
+    return waiting.wait_for(cond, timeout, step)
 
 
 @pytest.fixture
