@@ -117,18 +117,6 @@ def search(store: "Store", text: str) -> list[Procedure]:
 
 
 # -- documents -----------------------------------------------------------------------------------
-def _text(problems: Problems, entry: dict, key: str, where: str, *, required: bool,
-          limit: int = 300) -> str | None:
-    value = entry.get(key)
-    if value is None and not required:
-        return None
-    if not isinstance(value, str) or not value.strip() or len(value) > limit:
-        problems.add(f"{where}.{key}", f"must be a non-empty text of at most {limit} characters, "
-                                       f"got {describe(value)}")
-        return None
-    return value.strip()
-
-
 def _int(problems: Problems, entry: dict, key: str, where: str, *, default: int | None,
          high: int | None) -> int | None:
     value = entry.get(key, default)
@@ -170,14 +158,14 @@ def _parse(doc: dict[str, Any], version: int) -> list[dict[str, Any]]:
             seen[code] = i
         row = {
             "catalogue_version": version, "code": code,
-            "name": _text(problems, entry, "name", where, required=True),
-            "name_en": _text(problems, entry, "name_en", where, required=False),
-            "field": _text(problems, entry, "field", where, required=True, limit=100),
+            "name": problems.text(entry, "name", where, required=True),
+            "name_en": problems.text(entry, "name_en", where, required=False),
+            "field": problems.text(entry, "field", where, required=True, limit=100),
             "deadline_days": _int(problems, entry, "deadline_days", where, default=None, high=MAX_DAYS),
             "verification_days": _int(problems, entry, "verification_days", where, default=0,
                                       high=MAX_DAYS),
             "fee": _int(problems, entry, "fee", where, default=0, high=None),
-            "fee_note": _text(problems, entry, "fee_note", where, required=False, limit=500),
+            "fee_note": problems.text(entry, "fee_note", where, required=False, limit=500),
         }
         docs = entry.get("documents", [])
         if not isinstance(docs, list):

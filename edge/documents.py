@@ -49,6 +49,19 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.items)
 
+    def text(self, entry: dict, key: str, where: str, *, required: bool = True,
+             limit: int = 300) -> str | None:
+        """`entry[key]` stripped, when it is a non-empty text of at most `limit` characters (or absent
+        and not required); otherwise None, with the problem noted."""
+        value = entry.get(key)
+        if value is None and not required:
+            return None
+        if not isinstance(value, str) or not value.strip() or len(value) > limit:
+            self.add(f"{where}.{key}", f"must be a non-empty text of at most {limit} characters, "
+                                       f"got {describe(value)}")
+            return None
+        return value.strip()
+
     def raise_if_any(self) -> None:
         """Raise DocumentError naming the first problems (and how many more there are)."""
         if not self.items:

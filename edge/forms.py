@@ -354,10 +354,7 @@ def _parse_field(problems: Problems, entry: Any, where: str) -> FieldDef | None:
     if not isinstance(name, str) or not NAME_RE.match(name):
         problems.add(f"{where}.name", "must be 1–64 lower-case letters, digits or '_' starting with a "
                                       f"letter, got {describe(name)}")
-    label = entry.get("label")
-    if not isinstance(label, str) or not label.strip() or len(label) > 300:
-        problems.add(f"{where}.label", f"must be a non-empty text of at most 300 characters, "
-                                       f"got {describe(label)}")
+    label = problems.text(entry, "label", where)
     ftype = entry.get("type")
     if ftype not in FIELD_TYPES:
         problems.add(f"{where}.type", f"must be one of {', '.join(FIELD_TYPES)}, got {describe(ftype)}")
@@ -425,7 +422,7 @@ def _parse_field(problems: Problems, entry: Any, where: str) -> FieldDef | None:
         problems.add(f"{where}.max_length", f"must be a whole number 1–10000, got {describe(max_length)}")
     if len(problems.items) != before:
         return None
-    return FieldDef(name=name, label=label.strip(), type=ftype, required=required,
+    return FieldDef(name=name, label=label, type=ftype, required=required,
                     help=entry.get("help", "").strip(), min=bounds["min"], max=bounds["max"],
                     choices=tuple(choices), decimals=decimals, max_length=max_length,
                     unit=entry.get("unit", "").strip())
@@ -442,10 +439,7 @@ def _parse_form(problems: Problems, entry: Any, where: str, version: int) -> For
     code = entry.get("code")
     if not isinstance(code, str) or not CODE_RE.match(code):
         problems.add(f"{where}.code", f"must be 1–40 letters, digits, '.', '_' or '-', got {describe(code)}")
-    title = entry.get("title")
-    if not isinstance(title, str) or not title.strip() or len(title) > 300:
-        problems.add(f"{where}.title", f"must be a non-empty text of at most 300 characters, "
-                                       f"got {describe(title)}")
+    title = problems.text(entry, "title", where)
     period = entry.get("period")
     if period not in PERIODS:
         problems.add(f"{where}.period", f"must be one of {', '.join(PERIODS)}, got {describe(period)}")
@@ -471,7 +465,7 @@ def _parse_form(problems: Problems, entry: Any, where: str, version: int) -> For
         fields.append(f)
     if len(problems.items) != before:
         return None
-    return FormDefinition(code=code, version=version, title=title.strip(), period=period,
+    return FormDefinition(code=code, version=version, title=title, period=period,
                           fields=tuple(fields), help=help_text.strip(), due_day=due_day)
 
 
