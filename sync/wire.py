@@ -10,27 +10,41 @@ Every MQTT payload of the protocol is one *envelope*:
     5      1     reserved, 0
     6      4     decompressed body length (big-endian)
     10     4     CRC-32 of the body as it is on the wire (big-endian)
-    14     …     body: one UTF-8 JSON object, compressed by the codec
+    14     …     body, compressed by the codec: one UTF-8 JSON object, except for a batch (below)
 
 `decode` checks, in this order: the wire size limit, magic, version, kind, codec, the CRC, the
 declared length against the decompressed limit, then decompresses *incrementally*, never producing
 more than the limit (a zip bomb costs at most `max_raw` bytes), then parses and validates the
 object's schema. Anything wrong raises `WireError` with a reason fit for a quarantine row.
+
+A batch body is framed in lines, so that records travel as the very text the appliance stored
+(no JSON string escaping on the way up, no second parse of an escaped string on the way in):
+
+    {"commune": …, "device": …, "first_seq": …, "last_seq": …, "rows": [[seq, tbl, id, version, hlc], …]}
+    <the record of rows[0] as compact JSON text>
+    <the record of rows[1] …>
+
+Compact JSON never holds a raw line break (JSON strings escape them), so a line is one record.
 """
 
 from __future__ import annotations
 
 import json
+import operator
 import re
 import struct
 import zlib
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Iterable, Union
+
+import orjson
 
 from .errors import WireError
 
 MAGIC = b"CE"
-FORMAT_VERSION = 1
+#: 2: batch bodies framed in lines (see above)
+FORMAT_VERSION = 2
 HEADER = struct.Struct(">2sBBBBII")
 
 CODEC_RAW = 0
@@ -54,21 +68,22 @@ MAX_RAW_BYTES = 8_000_000
 COMPRESS_MIN_BYTES = 256
 
 SYNCED_TABLES = ("dossiers", "dossier_history", "tickets", "form_submissions")
+_SYNCED = frozenset(SYNCED_TABLES)
 DOCUMENT_KINDS = ("catalogue", "calendar", "forms")
 DOWN_TYPES = ("decision", "hand_over", "resume", "config")
 MAX_SEQ = 2**63 - 1
 
 _COMMUNE_RE = re.compile(r"^[0-9]{1,10}$")
 _TOKEN_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:-]{0,79}$")
-_PLAIN_RE = re.compile(r"^[0-9A-Za-z._:-]*$")
 
 
 # --------------------------------------------------------------------------- messages
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Row:
     """One outbox row: `payload` is the record as compact JSON text with sorted keys (as the
-    appliance wrote it); `record` is that text parsed, filled in by `decode`."""
+    appliance wrote it); `record` is that text parsed, filled in by `decode`. Read-only by
+    convention (not frozen: a batch decodes a thousand of them, and frozen ones cost 6× more)."""
     seq: int
     tbl: str
     id: str
@@ -186,9 +201,6 @@ def _envelope(kind: int, body: bytes, compress: bool | None = None, level: int =
     return out
 
 
-_quote = json.encoder.encode_basestring   # JSON string literal, non-ASCII kept as is
-
-
 def _dumps(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
 
@@ -249,10 +261,15 @@ def _inflate(body: bytes, max_raw: int) -> bytes:
     return out
 
 
+#: JSON parser of incoming messages: strict (no NaN, no lone surrogates, integers within 64 bits)
+#: and several times faster than the standard library's on the receiver's hot path
+loads = _loads = orjson.loads
+
+
 def _parse(kind: int, raw: bytes) -> dict[str, Any]:
     try:
-        obj = json.loads(raw)
-    except (ValueError, RecursionError) as e:
+        obj = _loads(raw)
+    except ValueError as e:
         raise WireError(f"{KIND_NAMES[kind]}: body is not valid UTF-8 JSON: {str(e)[:120]}") from None
     if not isinstance(obj, dict):
         raise WireError(f"{KIND_NAMES[kind]}: body must be a JSON object, got {type(obj).__name__}")
@@ -325,75 +342,142 @@ def check_commune(code: str) -> str:
 # --------------------------------------------------------------------------- batches
 
 def encode_batch(batch: Batch, level: int = ZLIB_LEVEL) -> bytes:
-    """Encode a batch. Each row's payload travels as a JSON string holding the record's JSON text
-    exactly as the appliance stored it (so the province digests the very bytes the edge wrote)."""
-    if not batch.rows:
-        raise WireError("batch: no rows")
-    head = _dumps({"commune": batch.commune, "device": batch.device, "first_seq": batch.first_seq,
-                   "last_seq": batch.last_seq})
-    parts = []
-    for r in batch.rows:
-        rid = r.id if _PLAIN_RE.match(r.id) else _quote(r.id)[1:-1]
-        parts.append('{"hlc":%d,"id":"%s","payload":%s,"seq":%d,"tbl":"%s","version":%d}' % (
-            r.hlc, rid, _quote(r.payload), r.seq, r.tbl if _PLAIN_RE.match(r.tbl) else _quote(r.tbl)[1:-1],
-            r.version))
-    body = head[:-1] + b',"rows":[' + ",".join(parts).encode("utf-8", "surrogatepass") + b"]}"
-    return _envelope(KIND_BATCH, body, compress=True, level=level)
+    """Encode a batch (framed body: header line, then each row's record text as stored)."""
+    return _encode_rows(batch.commune, batch.device, batch.first_seq, batch.last_seq,
+                        [(r.seq, r.tbl, r.id, r.version, r.hlc) for r in batch.rows],
+                        [r.payload for r in batch.rows], level)
 
 
 def encode_batch_rows(commune: str, device: str, first_seq: int, rows: Iterable[Any],
                       level: int = ZLIB_LEVEL) -> bytes:
     """Encode outbox rows (anything with seq, tbl, record_id, version, hlc, payload) as one batch."""
     rows = list(rows)
-    return encode_batch(Batch(commune, device, first_seq, rows[-1].seq, tuple(
-        Row(r.seq, r.tbl, r.record_id, r.version, r.hlc, r.payload) for r in rows)), level)
+    if not rows:
+        raise WireError("batch: no rows")
+    return _encode_rows(commune, device, first_seq, rows[-1].seq,
+                        [(r.seq, r.tbl, r.record_id, r.version, r.hlc) for r in rows],
+                        [r.payload for r in rows], level)
 
 
-def _batch(obj: dict) -> Batch:
+def _encode_rows(commune: str, device: str, first: int, last: int, heads: list[tuple], texts: list[str],
+                 level: int) -> bytes:
+    if not heads:
+        raise WireError("batch: no rows")
+    try:
+        head = orjson.dumps({"commune": commune, "device": device, "first_seq": first, "last_seq": last,
+                             "rows": heads})
+        records = "\n".join(texts).encode()
+    except (TypeError, UnicodeEncodeError) as e:
+        raise WireError(f"batch: cannot encode seq {first}..{last}: {e}") from None
+    if records.count(b"\n") != len(texts) - 1:
+        seq = next(h[0] for h, t in zip(heads, texts) if "\n" in t)
+        raise WireError(f"batch: the record of seq {seq} holds a line break (not compact JSON)")
+    return _envelope(KIND_BATCH, head + b"\n" + records, compress=True, level=level)
+
+
+def _batch(raw: bytes) -> Batch:
     k = "batch"
+    cut = raw.find(b"\n")
+    if cut < 0:
+        raise WireError("batch: no line break after the header")
+    obj = _parse(KIND_BATCH, raw[:cut])
     commune = _str(obj, k, "commune", _COMMUNE_RE)
     device = _str(obj, k, "device", _TOKEN_RE)
     first = _int(obj, k, "first_seq", 1)
     last = _int(obj, k, "last_seq", first)
-    rows_in = obj.get("rows")
-    if not isinstance(rows_in, list) or not rows_in:
+    heads = obj.get("rows")
+    if not isinstance(heads, list) or not heads:
         raise WireError(f"{_where(k, 'rows')} must be a non-empty list")
+    lines = raw[cut + 1:].split(b"\n")
+    if len(lines) != len(heads):
+        raise WireError(f"batch: {len(heads)} rows but {len(lines)} record lines")
+    rows = _valid_rows(heads, lines, commune, first, last)
+    if rows is not None:
+        return Batch(commune, device, first, last, rows)
+    # something is wrong: go row by row to say what and where
     rows = []
     prev = first - 1
-    for i, r in enumerate(rows_in):
-        where = f"batch: rows[{i}]"
-        if not isinstance(r, dict):
-            raise WireError(f"{where} must be an object")
-        seq = _int(r, where, "seq", 1)
-        if seq <= prev or seq > last:
-            raise WireError(f"{where}: seq {seq} out of order or outside {first}..{last}")
-        prev = seq
-        tbl = _str(r, where, "tbl")
-        if tbl not in SYNCED_TABLES:
-            raise WireError(f"{where}: unknown table {_short(tbl)}")
-        rid = _str(r, where, "id", _TOKEN_RE)
-        version = _int(r, where, "version", 1)
-        hlc = _int(r, where, "hlc", 0)
-        text = r.get("payload")
-        if not isinstance(text, str):
-            raise WireError(f"{where}: payload must be the record's JSON text, got {_short(text)}")
+    for i, (h, line) in enumerate(zip(heads, lines)):
+        if type(h) is not list or len(h) != 5:
+            raise WireError(f"batch: rows[{i}] must be [seq, tbl, id, version, hlc], got {_short(h)}")
+        seq, tbl, rid, version, hlc = h
+        # the common case in a few type checks; the helpers below only to word a refusal
+        if not (type(seq) is int and prev < seq <= last and type(tbl) is str and tbl in _SYNCED
+                and type(rid) is str and _TOKEN_RE.match(rid) and type(version) is int
+                and 1 <= version <= MAX_SEQ and type(hlc) is int and 0 <= hlc <= MAX_SEQ):
+            _bad_head(i, h, prev, first, last)
         try:
-            payload = json.loads(text)
-        except (ValueError, RecursionError) as e:
-            raise WireError(f"{where}: payload is not valid JSON: {str(e)[:80]}") from None
-        if not isinstance(payload, dict):
-            raise WireError(f"{where}: payload must be a JSON object")
-        if payload.get("id") != rid:
-            raise WireError(f"{where}: payload id {_short(payload.get('id'))} differs from row id {rid!r}")
-        if payload.get("version", version) != version:
-            raise WireError(f"{where}: payload version differs from row version {version}")
-        if payload.get("commune") != commune:
-            raise WireError(f"{where}: payload commune {_short(payload.get('commune'))} "
-                            f"differs from batch commune {commune!r}")
-        rows.append(Row(seq, tbl, rid, version, hlc, text, payload))
+            record = _loads(line)
+        except ValueError as e:
+            raise WireError(f"batch: rows[{i}]: record is not valid JSON: {str(e)[:80]}") from None
+        if type(record) is not dict:
+            raise WireError(f"batch: rows[{i}]: record must be a JSON object")
+        get = record.get
+        if get("id") != rid or get("version", version) != version or get("commune") != commune:
+            _bad_record(i, record, rid, version, commune)
+        prev = seq
+        rows.append(Row(seq, tbl, rid, version, hlc, line.decode(), record))
     if prev != last:
         raise WireError(f"batch: last_seq {last} but the last row has seq {prev}")
     return Batch(commune, device, first, last, tuple(rows))
+
+
+_INT = {int}
+_STR = {str}
+_DICT = {dict}
+_FIVE = {5}
+_LIST = {list}
+_get_id = operator.methodcaller("get", "id")
+_get_commune = operator.methodcaller("get", "commune")
+
+
+def _valid_rows(heads: list, lines: list[bytes], commune: str, first: int, last: int) -> tuple[Row, ...] | None:
+    """The rows of a batch if every check passes, else None. The same checks as the row-by-row
+    loop in `_batch`, each made over a whole column at once (a receiver's hot path)."""
+    if set(map(type, heads)) != _LIST or set(map(len, heads)) != _FIVE:
+        return None
+    seqs, tbls, ids, versions, hlcs = zip(*heads)
+    if not (set(map(type, seqs)) == _INT and first <= seqs[0] and seqs[-1] == last
+            and seqs == tuple(sorted(set(seqs)))
+            and set(map(type, tbls)) == _STR and _SYNCED.issuperset(tbls)
+            and set(map(type, ids)) == _STR and all(map(_TOKEN_RE.match, ids))
+            and set(map(type, versions)) == _INT and 1 <= min(versions) and max(versions) <= MAX_SEQ
+            and set(map(type, hlcs)) == _INT and 0 <= min(hlcs) and max(hlcs) <= MAX_SEQ):
+        return None
+    try:
+        records = list(map(_loads, lines))
+    except ValueError:
+        return None
+    if (set(map(type, records)) != _DICT or tuple(map(_get_id, records)) != ids
+            or tuple(map(dict.get, records, repeat("version"), versions)) != versions
+            or set(map(_get_commune, records)) != {commune}):
+        return None
+    return tuple(map(Row, seqs, tbls, ids, versions, hlcs, map(bytes.decode, lines), records))
+
+
+def _bad_head(i: int, h: list, prev: int, first: int, last: int) -> None:
+    where = f"batch: rows[{i}]"
+    fields = dict(zip(("seq", "tbl", "id", "version", "hlc"), h))
+    seq = _int(fields, where, "seq", 1)
+    if seq <= prev or seq > last:
+        raise WireError(f"{where}: seq {seq} out of order or outside {first}..{last}")
+    tbl = _str(fields, where, "tbl")
+    if tbl not in _SYNCED:
+        raise WireError(f"{where}: unknown table {_short(tbl)}")
+    _str(fields, where, "id", _TOKEN_RE)
+    _int(fields, where, "version", 1)
+    _int(fields, where, "hlc", 0)
+    raise WireError(f"{where}: invalid row {_short(h)}")
+
+
+def _bad_record(i: int, record: dict, rid: str, version: int, commune: str) -> None:
+    where = f"batch: rows[{i}]"
+    if record.get("id") != rid:
+        raise WireError(f"{where}: record id {_short(record.get('id'))} differs from row id {rid!r}")
+    if record.get("version", version) != version:
+        raise WireError(f"{where}: record version differs from row version {version}")
+    raise WireError(f"{where}: record commune {_short(record.get('commune'))} "
+                    f"differs from batch commune {commune!r}")
 
 
 # --------------------------------------------------------------------------- small messages
@@ -516,9 +600,9 @@ def _heartbeat(obj: dict) -> Heartbeat:
 def decode(data: bytes, *, max_wire: int = MAX_WIRE_BYTES, max_raw: int = MAX_RAW_BYTES) -> Message:
     """Decode and validate one payload into its message dataclass. Raises WireError with the reason."""
     kind, raw = open_envelope(data, max_wire=max_wire, max_raw=max_raw)
-    obj = _parse(kind, raw)
     if kind == KIND_BATCH:
-        return _batch(obj)
+        return _batch(raw)
+    obj = _parse(kind, raw)
     if kind == KIND_ACK:
         return Ack(_str(obj, "ack", "device", _TOKEN_RE), _int(obj, "ack", "upto", 0),
                    _bool(obj, "ack", "resume", default=False), _codes(obj))

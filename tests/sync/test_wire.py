@@ -190,3 +190,43 @@ def test_ack_carries_code_floors_and_refuses_bad_ones():
                                                           "codes": bad}))
         with pytest.raises(wire.WireError, match="codes"):
             wire.decode(raw)
+
+
+def test_batch_body_is_a_header_line_then_one_record_per_line():
+    b = _batch(3)
+    _, raw = wire.open_envelope(wire.encode(b))
+    head, *lines = raw.split(b"\n")
+    assert json.loads(head)["rows"] == [[r.seq, r.tbl, r.id, r.version, r.hlc] for r in b.rows]
+    assert [line.decode() for line in lines] == [r.payload for r in b.rows]
+
+
+def test_record_text_with_a_line_break_is_not_sent():
+    r = _row(1)
+    bad = wire.Batch("00001", "dev-1", 1, 1, (wire.Row(1, r.tbl, r.id, 1, 1, r.payload[:-1] + '\n}'),))
+    with pytest.raises(WireError, match="seq 1 holds a line break"):
+        wire.encode(bad)
+
+
+def _batch_body(head: dict, lines: list[bytes]) -> bytes:
+    return _raw_envelope(wire.KIND_BATCH, json.dumps(head).encode() + b"\n" + b"\n".join(lines), wire.CODEC_ZLIB)
+
+
+def test_rows_and_record_lines_must_match_in_number():
+    b = _batch(2)
+    head = {"commune": "00001", "device": "dev-1", "first_seq": 1, "last_seq": 2,
+            "rows": [[r.seq, r.tbl, r.id, r.version, r.hlc] for r in b.rows]}
+    with pytest.raises(WireError, match="2 rows but 1 record lines"):
+        wire.decode(_batch_body(head, [b.rows[0].payload.encode()]))
+    with pytest.raises(WireError, match=r"rows\[1\]: record is not valid JSON"):
+        wire.decode(_batch_body(head, [b.rows[0].payload.encode(), b"{not json"]))
+    head["rows"][1] = [2, "dossiers", b.rows[1].id, 1]
+    with pytest.raises(WireError, match=r"rows\[1\] must be \[seq, tbl, id, version, hlc\]"):
+        wire.decode(_batch_body(head, [r.payload.encode() for r in b.rows]))
+
+
+def test_records_swapped_between_rows_are_refused():
+    b = _batch(2)
+    head = {"commune": "00001", "device": "dev-1", "first_seq": 1, "last_seq": 2,
+            "rows": [[r.seq, r.tbl, r.id, r.version, r.hlc] for r in b.rows]}
+    with pytest.raises(WireError, match=r"rows\[0\]: record id .* differs from row id"):
+        wire.decode(_batch_body(head, [b.rows[1].payload.encode(), b.rows[0].payload.encode()]))
