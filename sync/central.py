@@ -8,17 +8,27 @@ same. `commit_batch` is the heart of the "exactly once" promise:
   device's acked seq is a duplicate; rows already held with the same content are skipped);
 - the same (table, id, version) with different content becomes a `conflicts` row, the stored
   version is kept;
-- a newer version replaces the typed row (an older one arriving late does not);
 - `devices.acked_seq` advances only over contiguous seq ranges, and is what the receiver acks.
 
-Typed tables (`dossiers`, `dossier_history`, `tickets`, `form_submissions`) hold the columns the
-dashboard queries, plus `data` (the record's full JSON) and `device`, `synced_at`.
+What a commit writes is the log: `record_versions` holds every version of every record the
+province has received, with its full JSON text. The typed tables (`dossiers`, `dossier_history`,
+`tickets`, `form_submissions`) are a projection of that log for the dashboard: the columns it
+queries plus `data` (the latest version's JSON), `device` and `synced_at`; a newer version replaces
+the typed row, an older one arriving late does not.
+
+`commit_batch(batch)` projects in the same transaction. The receiver instead commits with
+`project=False`, which queues the new versions in `projection_queue`, and acks at once; `project()`
+applies the queue in chunks when the receiver has nothing else to do, so a commune's backlog
+is acknowledged at the speed of the log and the dashboard's indexes catch up behind it (within
+seconds; `pending_projection()` says how far behind). Anything that reads the typed tables for a
+decision (`recent_codes`, `dossier_owner`) catches the projection up first.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import operator
 import re
 import sqlite3
 import threading
@@ -26,13 +36,16 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from itertools import repeat
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import wire
+from .wire import loads as _loads
 from .errors import CentralStoreError, StoreUrlError
 
-SCHEMA_VERSION = 1
+#: 2: record_versions keeps each version's hlc and JSON text; projection_queue
+SCHEMA_VERSION = 2
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KB = 65_536
 QUARANTINE_KEEP_BYTES = 65_536      # of a payload over the wire limit, keep this much (and its size)
@@ -41,6 +54,8 @@ PG_MAX_PARAMS = 30_000              # bind parameters per multi-row INSERT on Po
 #: PostgreSQL: refresh planner statistics every this many batch transactions. A fast-growing table
 #: whose statistics say "empty" gets sequential scans for the id lookups of every batch.
 ANALYZE_EVERY = 100
+#: record versions projected into the typed tables per transaction by `project()`
+PROJECT_CHUNK = 1000
 
 RECORD_COLUMNS = ("id", "commune", "version", "hlc", "updated_by", "created_at", "updated_at")
 TYPED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -63,19 +78,22 @@ KPI_INDEXES = (
     "CREATE INDEX IF NOT EXISTS kpi_dossiers_synced ON dossiers(synced_at)",
     "CREATE INDEX IF NOT EXISTS kpi_tickets_day ON tickets(day, commune)",
 )
+#: Every index costs each incoming record a b-tree insertion, so there is one per query shape:
+#: a commune's dossiers newest first (drill-down, export, `recent_codes`), a dossier's history.
 INDEXES = KPI_INDEXES + (
-    "CREATE INDEX IF NOT EXISTS dossiers_commune_status ON dossiers(commune, status)",
-    "CREATE INDEX IF NOT EXISTS dossiers_status_due ON dossiers(status, due_date)",
-    "CREATE INDEX IF NOT EXISTS dossiers_received ON dossiers(received_at)",
     "CREATE INDEX IF NOT EXISTS dossiers_commune_received ON dossiers(commune, received_at)",
     "CREATE INDEX IF NOT EXISTS dossier_history_dossier ON dossier_history(dossier_id, at)",
-    "CREATE INDEX IF NOT EXISTS dossier_history_commune_at ON dossier_history(commune, at)",
     "CREATE INDEX IF NOT EXISTS tickets_commune_day ON tickets(commune, day)",
     "CREATE INDEX IF NOT EXISTS form_submissions_commune ON form_submissions(commune, form_code, period)",
     "CREATE INDEX IF NOT EXISTS conflicts_commune ON conflicts(commune)",
     "CREATE INDEX IF NOT EXISTS quarantine_commune ON quarantine(commune)",
     "CREATE INDEX IF NOT EXISTS outbound_pending ON outbound(commune, done_at)",
 )
+#: indexes of earlier versions that no query needs any more (each slowed every commit)
+DROPPED_INDEXES = ("dossiers_commune_status", "dossiers_status_due", "dossiers_received",
+                   "dossier_history_commune_at")
+#: typed-table values that go into a column as they are; anything else through `_scalar`
+_PLAIN_TYPES = frozenset((str, int, float, type(None)))
 
 
 def utcnow() -> str:
@@ -122,6 +140,8 @@ class _Backend:
     blob = ""
     bigint = "INTEGER"
     for_update = ""
+    #: projectors running side by side take different queue rows (SQLite: the write lock does it)
+    skip_locked = ""
 
     def sql(self, q: str) -> str:
         return q
@@ -154,8 +174,9 @@ class _Sqlite(_Backend):
     def execute(self, q: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(q, params)
 
-    def executemany(self, q: str, rows: list[Sequence[Any]]) -> None:
-        self.conn.executemany(q, rows)
+    def executemany(self, q: str, rows: list[Sequence[Any]]) -> int:
+        """Run `q` for each row; returns how many rows it changed."""
+        return self.conn.executemany(q, rows).rowcount
 
     def close(self) -> None:
         self.conn.close()
@@ -167,6 +188,7 @@ class _Postgres(_Backend):
     blob = "BYTEA"
     bigint = "BIGINT"
     for_update = " FOR UPDATE"
+    skip_locked = " FOR UPDATE OF q SKIP LOCKED"
 
     def __init__(self, url: str):
         import psycopg
@@ -187,21 +209,24 @@ class _Postgres(_Backend):
     def execute(self, q: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(self.sql(q), params)
 
-    def executemany(self, q: str, rows: list[Sequence[Any]]) -> None:
-        """One multi-row INSERT per chunk (one round trip) instead of a statement per row."""
+    def executemany(self, q: str, rows: list[Sequence[Any]]) -> int:
+        """One multi-row INSERT per chunk (one round trip) instead of a statement per row.
+        Returns how many rows it changed."""
         if not rows:
-            return
+            return 0
         m = _VALUES_RE.search(q)
         if m is None:
             with self.conn.cursor() as cur:
                 cur.executemany(self.sql(q), rows)
-            return
+                return max(cur.rowcount, 0)
         group = "(" + m.group(1) + ")"
         per = max(1, PG_MAX_PARAMS // max(1, len(rows[0])))
+        changed = 0
         for i in range(0, len(rows), per):
             chunk = rows[i:i + per]
             sql = q[:m.start()] + "VALUES " + ", ".join([group] * len(chunk)) + q[m.end():]
-            self.conn.execute(self.sql(sql), [v for row in chunk for v in row])
+            changed += max(self.conn.execute(self.sql(sql), [v for row in chunk for v in row]).rowcount, 0)
+        return changed
 
     def close(self) -> None:
         self.conn.close()
@@ -261,10 +286,14 @@ class CentralStore:
         big = b.bigint
         tables = [
             "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
+            # payload is NULL only for versions received before schema 2
             f"""CREATE TABLE IF NOT EXISTS record_versions (
                 tbl TEXT NOT NULL, id TEXT NOT NULL, version {big} NOT NULL, digest TEXT NOT NULL,
                 commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL, received_at TEXT NOT NULL,
+                hlc {big}, payload TEXT,
                 PRIMARY KEY (id, tbl, version))""",
+            f"""CREATE TABLE IF NOT EXISTS projection_queue (
+                qid {b.serial}, tbl TEXT NOT NULL, id TEXT NOT NULL, version {big} NOT NULL)""",
             f"""CREATE TABLE IF NOT EXISTS conflicts (
                 cid {b.serial}, detected_at TEXT NOT NULL, tbl TEXT NOT NULL, record_id TEXT NOT NULL,
                 version {big} NOT NULL, commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL,
@@ -298,8 +327,18 @@ class CentralStore:
         with self._lock, self.db.transaction():
             for q in tables + list(INDEXES):
                 b.execute(q)
-            if b.execute("SELECT COUNT(*) FROM schema_info").fetchone()[0] == 0:
+            for name in DROPPED_INDEXES:
+                b.execute(f"DROP INDEX IF EXISTS {name}")
+            version = b.execute("SELECT MAX(version) FROM schema_info").fetchone()[0]
+            if version is None:
                 b.execute("INSERT INTO schema_info (version) VALUES (?)", (SCHEMA_VERSION,))
+            elif version > SCHEMA_VERSION:
+                raise CentralStoreError(f"central store {_redact(self.url)} has schema {version}, newer than "
+                                        f"this software's {SCHEMA_VERSION}: upgrade province-hub")
+            elif version < 2:
+                b.execute(f"ALTER TABLE record_versions ADD COLUMN hlc {big}")
+                b.execute("ALTER TABLE record_versions ADD COLUMN payload TEXT")
+                b.execute("UPDATE schema_info SET version = ?", (SCHEMA_VERSION,))
 
     # ---- reading
 
@@ -321,18 +360,20 @@ class CentralStore:
 
     def count(self, table: str) -> int:
         if table not in ("record_versions", "conflicts", "quarantine", "devices", "outbound", "documents",
+                         "projection_queue",
                          *TYPED_COLUMNS):
             raise CentralStoreError(f"unknown table {table!r}")
         return int(self.scalar(f"SELECT COUNT(*) FROM {table}"))
 
     # ---- the batch commit
 
-    def commit_batch(self, batch: wire.Batch) -> CommitResult:
+    def commit_batch(self, batch: wire.Batch, *, project: bool = True) -> CommitResult:
         """Commit a batch idempotently in one transaction. Returns the new acked seq and counts.
-        Raises CentralStoreError if the database fails (nothing is then committed)."""
+        With project=False the typed tables are left to `project()`. Raises CentralStoreError if
+        the database fails (nothing is then committed)."""
         try:
             with self._lock, self.db.transaction():
-                res = self._commit(batch)
+                res = self._commit(batch, project)
             self._counted()
             return res
         except CentralStoreError:
@@ -345,7 +386,7 @@ class CentralStore:
         if self.db.kind != "postgresql":
             return
         with self._lock:
-            for table in ("record_versions", "devices", "seq_ranges", *TYPED_COLUMNS):
+            for table in ("record_versions", "devices", "seq_ranges", "projection_queue", *TYPED_COLUMNS):
                 self.db.execute(f"ANALYZE {table}")
 
     def _counted(self) -> None:
@@ -357,24 +398,25 @@ class CentralStore:
                 import logging
                 logging.getLogger("sync.central").warning("ANALYZE failed: %s", e)
 
-    def commit_batches(self, batches: list[wire.Batch]) -> list[CommitResult | CentralStoreError]:
+    def commit_batches(self, batches: list[wire.Batch], *,
+                       project: bool = True) -> list[CommitResult | CentralStoreError]:
         """Commit several batches in one transaction (one disk sync instead of many). If that fails,
         each batch is committed alone; the result for a batch that still fails is its error."""
         if len(batches) == 1:
             try:
-                return [self.commit_batch(batches[0])]
+                return [self.commit_batch(batches[0], project=project)]
             except CentralStoreError as e:
                 return [e]
         try:
             with self._lock, self.db.transaction():
-                out = [self._commit(b) for b in batches]
+                out = [self._commit(b, project) for b in batches]
             self._counted()
             return out
         except Exception:  # noqa: BLE001 - fall back to one transaction per batch
             out: list[CommitResult | CentralStoreError] = []
             for b in batches:
                 try:
-                    out.append(self.commit_batch(b))
+                    out.append(self.commit_batch(b, project=project))
                 except CentralStoreError as e:
                     out.append(e)
             return out
@@ -386,7 +428,10 @@ class CentralStore:
         return int(b.execute("SELECT acked_seq FROM devices WHERE commune = ? AND device = ?" + b.for_update,
                              (commune, device)).fetchone()[0])
 
-    def _commit(self, batch: wire.Batch) -> CommitResult:
+    _INSERT_VERSIONS = ("INSERT INTO record_versions (tbl, id, version, digest, commune, device, seq, received_at, "
+                        "hlc, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
+    def _commit(self, batch: wire.Batch, project: bool) -> CommitResult:
         b = self.db
         now = utcnow()
         acked = self._lock_device(batch.commune, batch.device)
@@ -394,20 +439,68 @@ class CentralStore:
             b.execute("UPDATE devices SET last_seen = ? WHERE commune = ? AND device = ?",
                       (now, batch.commune, batch.device))
             return CommitResult(acked, 0, len(batch.rows), 0, duplicate_batch=True)
-        rows = [r for r in batch.rows if r.seq > acked]
+        rows = list(batch.rows) if batch.first_seq > acked else [r for r in batch.rows if r.seq > acked]
+        commune, device = batch.commune, batch.device
+        payloads = list(map(_payload, rows))
+        versions = list(zip(map(_tbl, rows), map(_id, rows), map(_version, rows), map(digest, payloads),
+                            repeat(commune), repeat(device), map(_seq, rows), repeat(now), map(_hlc, rows),
+                            payloads))
+        # The common case: every version is new. Try that; if some key is already held, undo and
+        # sort duplicates from conflicts.
+        b.execute("SAVEPOINT new_versions")
+        if b.executemany(self._INSERT_VERSIONS + " ON CONFLICT (id, tbl, version) DO NOTHING",
+                         versions) == len(versions):
+            b.execute("RELEASE SAVEPOINT new_versions")
+            new, duplicates, conflicts = rows, 0, []
+        else:
+            b.execute("ROLLBACK TO SAVEPOINT new_versions")
+            b.execute("RELEASE SAVEPOINT new_versions")
+            new, versions, duplicates, conflicts = self._sort_held(batch, rows, versions, now)
+            b.executemany(self._INSERT_VERSIONS, versions)
+        if conflicts:
+            b.executemany(
+                "INSERT INTO conflicts (detected_at, tbl, record_id, version, commune, device, seq, held_digest, "
+                "held_device, held_seq, incoming_digest, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (tbl, record_id, version, incoming_digest) DO NOTHING", conflicts)
+        if project:
+            self._project_rows([(r.tbl, r.id, r.version, r.hlc, device, r.payload, r.record) for r in new], now)
+        elif new:
+            b.executemany("INSERT INTO projection_queue (tbl, id, version) VALUES (?, ?, ?)", list(map(_key, new)))
+        b.execute("INSERT INTO seq_ranges (commune, device, first_seq, last_seq) VALUES (?, ?, ?, ?) "
+                  "ON CONFLICT (commune, device, first_seq) DO UPDATE SET last_seq = "
+                  "CASE WHEN excluded.last_seq > seq_ranges.last_seq THEN excluded.last_seq "
+                  "ELSE seq_ranges.last_seq END",
+                  (commune, device, max(batch.first_seq, acked + 1), batch.last_seq))
+        new_acked = acked
+        for first, last in b.execute("SELECT first_seq, last_seq FROM seq_ranges WHERE commune = ? AND device = ? "
+                                     "ORDER BY first_seq", (commune, device)).fetchall():
+            if first > new_acked + 1:
+                break
+            new_acked = max(new_acked, int(last))
+        if new_acked > acked:
+            b.execute("DELETE FROM seq_ranges WHERE commune = ? AND device = ? AND last_seq <= ?",
+                      (commune, device, new_acked))
+        b.execute("UPDATE devices SET acked_seq = ?, records = records + ?, last_seen = ? "
+                  "WHERE commune = ? AND device = ?", (new_acked, len(new), now, commune, device))
+        return CommitResult(new_acked, len(new), duplicates, len(conflicts))
+
+    def _sort_held(self, batch: wire.Batch, rows: list[wire.Row], versions: list[tuple],
+                   now: str) -> tuple[list[wire.Row], list[tuple], int, list[tuple]]:
+        """Split a batch's rows into new versions, duplicates (held with the same content) and
+        conflicts (held with other content), looking at what the store holds."""
         held: dict[tuple[str, str, int], tuple[str, str, int]] = {}
         ids = sorted({r.id for r in rows})
         for i in range(0, len(ids), IN_CHUNK):
             chunk = ids[i:i + IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            for tbl, rid, version, dig, dev, seq in b.execute(
+            for tbl, rid, version, dig, dev, seq in self.db.execute(
                     f"SELECT tbl, id, version, digest, device, seq FROM record_versions WHERE id IN ({marks})",
                     chunk).fetchall():
                 held[(tbl, rid, int(version))] = (dig, dev, int(seq))
-        new_versions, conflicts, typed = [], [], {t: {} for t in TYPED_COLUMNS}
+        new, new_versions, conflicts = [], [], []
         duplicates = 0
-        for r in rows:
-            d = digest(r.payload)
+        for r, v in zip(rows, versions):
+            d = v[3]
             key = (r.tbl, r.id, r.version)
             if key in held:
                 hd, hdev, hseq = held[key]
@@ -418,57 +511,71 @@ class CentralStore:
                                       hd, hdev, hseq, d, r.payload))
                 continue
             held[key] = (d, batch.device, r.seq)
-            new_versions.append((r.tbl, r.id, r.version, d, batch.commune, batch.device, r.seq, now))
-            prev = typed[r.tbl].get(r.id)
-            if prev is None or prev.version < r.version:
-                typed[r.tbl][r.id] = r
-        b.executemany("INSERT INTO record_versions (tbl, id, version, digest, commune, device, seq, received_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", new_versions)
-        if conflicts:
-            b.executemany(
-                "INSERT INTO conflicts (detected_at, tbl, record_id, version, commune, device, seq, held_digest, "
-                "held_device, held_seq, incoming_digest, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (tbl, record_id, version, incoming_digest) DO NOTHING", conflicts)
-        for tbl, recs in typed.items():
-            if recs:
-                self._upsert(tbl, list(recs.values()), batch.device, now)
-        b.execute("INSERT INTO seq_ranges (commune, device, first_seq, last_seq) VALUES (?, ?, ?, ?) "
-                  "ON CONFLICT (commune, device, first_seq) DO UPDATE SET last_seq = "
-                  "CASE WHEN excluded.last_seq > seq_ranges.last_seq THEN excluded.last_seq "
-                  "ELSE seq_ranges.last_seq END",
-                  (batch.commune, batch.device, max(batch.first_seq, acked + 1), batch.last_seq))
-        new_acked = acked
-        for first, last in b.execute("SELECT first_seq, last_seq FROM seq_ranges WHERE commune = ? AND device = ? "
-                                     "ORDER BY first_seq", (batch.commune, batch.device)).fetchall():
-            if first > new_acked + 1:
-                break
-            new_acked = max(new_acked, int(last))
-        if new_acked > acked:
-            b.execute("DELETE FROM seq_ranges WHERE commune = ? AND device = ? AND last_seq <= ?",
-                      (batch.commune, batch.device, new_acked))
-        b.execute("UPDATE devices SET acked_seq = ?, records = records + ?, last_seen = ? "
-                  "WHERE commune = ? AND device = ?",
-                  (new_acked, len(new_versions), now, batch.commune, batch.device))
-        return CommitResult(new_acked, len(new_versions), duplicates, len(conflicts))
+            new.append(r)
+            new_versions.append(v)
+        return new, new_versions, duplicates, conflicts
 
-    def _upsert(self, tbl: str, recs: list[wire.Row], device: str, now: str) -> None:
+    # ---- the typed tables (a projection of record_versions)
+
+    def _project_rows(self, rows: list[tuple], now: str) -> None:
+        """Upsert (tbl, id, version, hlc, device, payload, record-or-None) into the typed tables:
+        per table and id the newest version wins, here and against what the table holds."""
+        latest: dict[str, dict[str, tuple]] = {t: {} for t in TYPED_COLUMNS}
+        for row in rows:
+            by_id = latest[row[0]]
+            prev = by_id.get(row[1])
+            if prev is None or prev[2] < row[2]:
+                by_id[row[1]] = row
+        for tbl, recs in latest.items():
+            if recs:
+                self._upsert(tbl, list(recs.values()), now)
+
+    def _upsert(self, tbl: str, recs: list[tuple], now: str) -> None:
         typed = [name for name, _ in TYPED_COLUMNS[tbl]]
         cols = list(RECORD_COLUMNS) + typed + ["device", "data", "synced_at"]
         values = []
         extra = RECORD_COLUMNS[4:] + tuple(typed)
-        for r in recs:
-            data = r.record if r.record is not None else json.loads(r.payload)
-            get = data.get
-            row = [r.id, get("commune"), r.version, r.hlc]
-            for c in extra:
-                v = get(c)
-                row.append(_scalar(v) if isinstance(v, (dict, list, bool)) else v)
-            row += (device, r.payload, now)
-            values.append(row)
+        plain = _PLAIN_TYPES.issuperset
+        for _, rid, version, hlc, device, payload, record in recs:
+            data = record if record is not None else _loads(payload)
+            vals = list(map(data.get, extra))
+            if not plain(map(type, vals)):
+                vals = [_scalar(v) for v in vals]
+            values.append((rid, data.get("commune"), version, hlc, *vals, device, payload, now))
         sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id")
         self.db.executemany(
             f"INSERT INTO {tbl} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (id) DO UPDATE SET {sets} WHERE excluded.version > {tbl}.version", values)
+
+    def project(self, limit: int = PROJECT_CHUNK) -> int:
+        """Apply up to `limit` queued record versions to the typed tables, in one transaction.
+        Returns how many it applied (0: the typed tables are up to date). Several processes may
+        project side by side."""
+        try:
+            with self._lock, self.db.transaction():
+                queued = self.db.execute(
+                    "SELECT q.qid, q.tbl, q.id, q.version, v.hlc, v.device, v.payload FROM projection_queue q "
+                    "JOIN record_versions v ON v.id = q.id AND v.tbl = q.tbl AND v.version = q.version "
+                    "ORDER BY q.qid LIMIT ?" + self.db.skip_locked, (limit,)).fetchall()
+                if not queued:
+                    return 0
+                self._project_rows([(tbl, rid, int(version), hlc, device, payload, None)
+                                    for _, tbl, rid, version, hlc, device, payload in queued], utcnow())
+                self.db.executemany("DELETE FROM projection_queue WHERE qid = ?", [(q[0],) for q in queued])
+            return len(queued)
+        except Exception as e:  # driver errors of either backend
+            raise CentralStoreError(f"projection into the typed tables failed: {e}") from e
+
+    def project_all(self) -> int:
+        """Project until the queue is empty. Returns how many versions were applied."""
+        total = 0
+        while n := self.project():
+            total += n
+        return total
+
+    def pending_projection(self) -> int:
+        """Record versions committed but not yet in the typed tables."""
+        return int(self.scalar("SELECT COUNT(*) FROM projection_queue"))
 
     # ---- quarantine, health, hello
 
@@ -509,6 +616,7 @@ class CentralStore:
 
     def recent_codes(self, commune: str, device: str, days: int = 60) -> dict[str, int]:
         """Per reception-day code prefix, the highest dossier number held from `device` (recent days)."""
+        self.project_all()
         since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat(timespec="seconds")
         out: dict[str, int] = {}
         for r in self.query("SELECT code FROM dossiers WHERE commune = ? AND device = ? AND received_at >= ?",
@@ -558,10 +666,12 @@ class CentralStore:
 
     def dossier_owner(self, dossier_id: str) -> tuple[str, str] | None:
         """(commune, device) that last sent this dossier, or None."""
+        self.project_all()
         rows = self.query("SELECT commune, device FROM dossiers WHERE id = ? OR code = ?", (dossier_id, dossier_id))
         return (rows[0]["commune"], rows[0]["device"]) if rows else None
 
     def dossier_id(self, id_or_code: str) -> str | None:
+        self.project_all()
         return self.scalar("SELECT id FROM dossiers WHERE id = ? OR code = ?", (id_or_code, id_or_code))
 
     def latest_device(self, commune: str) -> str | None:
@@ -594,6 +704,11 @@ class CentralStore:
                 out[c] = CommuneStatus(c, 0, None, False, 0, None, 0, 0, conf.get(c, 0), quar.get(c, 0),
                                        down.get(c, 0))
         return [out[c] for c in sorted(out)]
+
+
+_tbl, _id, _version, _seq, _hlc, _payload = (operator.attrgetter(a) for a in
+                                              ("tbl", "id", "version", "seq", "hlc", "payload"))
+_key = operator.attrgetter("tbl", "id", "version")
 
 
 def _scalar(v: Any) -> Any:

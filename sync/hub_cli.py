@@ -228,6 +228,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     cfg = load(args.config)
     with _store(cfg) as store:
         rows = [s.as_dict() for s in store.status()]
+        unprojected = store.pending_projection()
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return 0
@@ -241,6 +242,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     widths = [max(len(row[i]) for row in table) for i in range(len(cols))]
     for row in table:
         print("  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip())
+    if unprojected:
+        print(f"{unprojected} record version(s) committed but not yet in the dashboard's tables "
+              "(a running receiver projects them once messages pause)")
     return 0
 
 

@@ -1,8 +1,12 @@
 """The provincial receiver: a member of an MQTT v5 shared subscription on every commune's `up`
 and `health` topics. For each message it validates, commits, and only then acknowledges.
 
-- `up` + batch: commit in one transaction (`CentralStore.commit_batch`), then publish the device's
-  cumulative ack on `P/c/C/ack`.
+- `up` + batch: commit in one transaction (`CentralStore.commit_batches` with project=False: the
+  versions go to the log and the projection queue), then publish the device's cumulative ack on
+  `P/c/C/ack`. The database thread projects queued versions into the typed tables
+  (`CentralStore.project`) once no message has come for `PROJECT_IDLE` seconds, so a burst is
+  acknowledged first and indexed right after; under load that never pauses, it projects between
+  commits once the projection is `PROJECT_MAX_LAG` seconds behind, as much as it committed.
 - `up` + hello: answer with an authoritative ack (`resume`), then re-send the commune's pending
   down messages.
 - `up` + down-ack: mark those down messages answered.
@@ -28,7 +32,7 @@ from dataclasses import dataclass, field
 import paho.mqtt.client as mqtt
 
 from . import wire
-from .central import CentralStore
+from .central import PROJECT_CHUNK, CentralStore
 from .errors import CentralStoreError, WireError
 from .mqtt import Endpoint, connect_properties, new_client
 
@@ -43,6 +47,12 @@ CONNECT_TIMEOUT = 10.0
 WORK_QUEUE = 32
 #: Batches that arrived together are committed in one transaction, up to this many.
 GROUP_COMMIT = 16
+#: With nothing to do, look at the projection queue this often (another receiver may have left some).
+PROJECT_POLL = 5.0
+#: Project once no message has come for this long...
+PROJECT_IDLE = 0.2
+#: ...or, when messages keep coming, once the typed tables are this many seconds behind.
+PROJECT_MAX_LAG = 30.0
 
 
 @dataclass
@@ -57,6 +67,7 @@ class ReceiverStats:
     hellos: int = 0
     db_errors: int = 0
     connects: int = 0
+    projected: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
 
@@ -175,10 +186,28 @@ class Receiver:
     # ---- the database thread
 
     def _work_loop(self) -> None:
+        backlog = True          # the projection queue may hold something
+        projecting = False      # idle and projecting: between chunks, do not wait
+        behind_since = time.monotonic()
         while True:
-            item = self._work.get()
+            try:
+                if projecting:
+                    item = self._work.get_nowait()
+                else:
+                    item = self._work.get(timeout=PROJECT_IDLE if backlog else PROJECT_POLL)
+            except queue.Empty:
+                if not backlog:
+                    backlog = True      # look again: another receiver may have left some
+                elif self._project() == 0:
+                    backlog, projecting, behind_since = False, False, None
+                else:
+                    projecting = True
+                continue
             if item is None:
                 return
+            backlog, projecting = True, False
+            if behind_since is None:
+                behind_since = time.monotonic()
             items = [item]
             if isinstance(item[1], wire.Batch):       # group batches that are already waiting
                 while len(items) < GROUP_COMMIT:
@@ -192,8 +221,16 @@ class Receiver:
                     items.append(nxt)
             batches = [(c, m) for c, m in items if isinstance(m, wire.Batch)]
             try:
-                if batches:
-                    self._batches(batches)
+                inserted = self._batches(batches) if batches else 0
+                if behind_since is not None and time.monotonic() - behind_since > PROJECT_MAX_LAG:
+                    # messages never pause: keep the lag where it is by projecting what came in
+                    todo = max(inserted, PROJECT_CHUNK)
+                    while todo > 0:
+                        n = self._project(todo)
+                        if n == 0:
+                            behind_since = None
+                            break
+                        todo -= n
                 for commune, msg in items:
                     if isinstance(msg, wire.Hello):
                         self._hello(commune, msg)
@@ -206,15 +243,33 @@ class Receiver:
             except Exception:  # the thread must survive anything
                 log.error("unexpected error in the database thread:\n%s", traceback.format_exc())
 
-    def _batches(self, items: list[tuple[str, wire.Batch]]) -> None:
-        results = self.store.commit_batches([b for _, b in items])
+    def _project(self, limit: int = PROJECT_CHUNK) -> int:
+        """Project one chunk of at most `limit` versions; returns how many (0: none left, or
+        the database failed, which is logged)."""
+        try:
+            n = self.store.project(min(limit, PROJECT_CHUNK))
+        except CentralStoreError as e:
+            log.error("%s (retrying in %.0f s)", e, PROJECT_POLL)
+            with self.stats.lock:
+                self.stats.db_errors += 1
+            return 0
+        with self.stats.lock:
+            self.stats.projected += n
+        return n
+
+    def _batches(self, items: list[tuple[str, wire.Batch]]) -> int:
+        """Commit and ack; returns how many record versions were new."""
+        results = self.store.commit_batches([b for _, b in items], project=False)
+        inserted = 0
         for (commune, batch), res in zip(items, results):
             if isinstance(res, Exception):
                 with self.stats.lock:
                     self.stats.db_errors += 1
                 log.error("not acked (the edge will send again): %s", res)
                 continue
+            inserted += res.inserted
             self._acked(commune, batch, res)
+        return inserted
 
     def _acked(self, commune: str, batch: wire.Batch, res) -> None:
         with self.stats.lock:

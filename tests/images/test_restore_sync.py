@@ -66,6 +66,7 @@ def sync_once(store, config_path) -> None:
 
 
 def central_versions(central: CentralStore) -> dict[str, int]:
+    sync_env.wait_projected(central)
     return {r["id"]: r["version"] for r in central.query("SELECT id, version FROM dossiers")}
 
 

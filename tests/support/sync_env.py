@@ -100,3 +100,15 @@ def make_dossiers(store: Store, n: int) -> list:
             out.append(dossiers.receive(store, procedure_code=code, applicant=Applicant(
                 full_name="Nguyễn Văn " + NAMES[i % len(NAMES)]), documents=["Tờ khai"], actor="canbo"))
     return out
+
+
+def wait_projected(central, timeout: float = 20.0) -> None:
+    """Wait until the receiver has projected every committed record version into the typed tables
+    (it does so once messages pause; see sync.receiver)."""
+    from tests.support.waiting import wait_until
+    wait_until(lambda: central.pending_projection() == 0, timeout, "the receiver's projection")
+
+
+def received(central, tbl: str) -> int:
+    """Record versions of `tbl` committed to the central store's log (projected or not)."""
+    return int(central.scalar("SELECT COUNT(*) FROM record_versions WHERE tbl = ?", (tbl,)))

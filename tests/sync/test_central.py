@@ -137,3 +137,76 @@ def test_failed_commit_leaves_the_store_as_it_was(central):
 def test_unknown_store_url_is_refused():
     with pytest.raises(StoreUrlError, match="expected sqlite"):
         CentralStore("mysql://x")
+
+
+def test_unprojected_commit_keeps_the_log_and_projection_catches_up(central):
+    central.commit_batch(_batch([_dossier(1, 1, "received"), _dossier(2)], 1), project=False)
+    central.commit_batch(_batch([_dossier(1, 2, "processing")], 3), project=False)
+    # committed and acked: every version is in the log, with its text; the typed tables wait
+    assert central.acked_seq("00001", "dev-1") == 3
+    assert central.count("dossiers") == 0 and central.pending_projection() == 3
+    held = central.query("SELECT version, hlc, payload FROM record_versions WHERE id = 'd-000001' ORDER BY version")
+    assert [(r["version"], r["hlc"], json.loads(r["payload"])["status"]) for r in held] == [
+        (1, 101, "received"), (2, 102, "processing")]
+    assert central.project(limit=2) == 2 and central.project() == 1 and central.project() == 0
+    assert central.query("SELECT id, version, status FROM dossiers ORDER BY id") == [
+        {"id": "d-000001", "version": 2, "status": "processing"},
+        {"id": "d-000002", "version": 1, "status": "received"}]
+    assert central.pending_projection() == 0
+
+
+def test_projection_keeps_the_newest_version_whatever_the_order(central):
+    central.commit_batch(_batch([_dossier(1, 2, "processing")], 2), project=False)
+    assert central.project_all() == 1
+    central.commit_batch(_batch([_dossier(1, 1, "received")], 1), project=False)
+    assert central.project_all() == 1
+    assert central.scalar("SELECT status FROM dossiers") == "processing"
+
+
+def test_duplicates_and_conflicts_are_not_queued_for_projection(central):
+    central.commit_batch(_batch([_dossier(1)], 1), project=False)
+    other = _dossier(1)
+    other["status"] = "done"
+    res = central.commit_batch(_batch([_dossier(1), other], 1, device="dev-2"), project=False)
+    assert (res.inserted, res.duplicates, res.conflicts) == (0, 1, 1)
+    assert central.pending_projection() == 1
+    central.project_all()
+    assert central.scalar("SELECT status FROM dossiers") == "received"
+
+
+def test_lookups_that_decide_catch_the_projection_up_first(central):
+    central.commit_batch(_batch([_dossier(7)], 1), project=False)
+    assert central.dossier_owner("000.00.19.H17-260105-0007") == ("00001", "dev-1")
+    assert central.pending_projection() == 0
+
+
+def test_a_schema_1_store_is_migrated_keeping_what_it_holds(tmp_path):
+    import sqlite3
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE schema_info (version INTEGER NOT NULL); INSERT INTO schema_info VALUES (1);
+        CREATE TABLE record_versions (tbl TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
+            digest TEXT NOT NULL, commune TEXT NOT NULL, device TEXT NOT NULL, seq INTEGER NOT NULL,
+            received_at TEXT NOT NULL, PRIMARY KEY (id, tbl, version));
+        INSERT INTO record_versions VALUES ('dossiers', 'd-old', 1, 'abc', '00001', 'dev-0', 1, '2026-01-01');
+    """)
+    conn.close()
+    with CentralStore(f"sqlite:///{path}") as central:
+        assert central.scalar("SELECT version FROM schema_info") == 2
+        assert central.query("SELECT id, payload FROM record_versions") == [{"id": "d-old", "payload": None}]
+        central.commit_batch(_batch([_dossier(1)], 1))
+        assert central.count("record_versions") == 2 and central.count("dossiers") == 1
+
+
+def test_a_store_from_newer_software_is_refused(tmp_path):
+    from sync.errors import CentralStoreError
+    url = f"sqlite:///{tmp_path}/new.db"
+    CentralStore(url).close()
+    import sqlite3
+    conn = sqlite3.connect(tmp_path / "new.db")
+    conn.execute("UPDATE schema_info SET version = 99")
+    conn.commit()
+    conn.close()
+    with pytest.raises(CentralStoreError, match="schema 99, newer than"):
+        CentralStore(url)

@@ -67,6 +67,7 @@ def receiver(broker, url, group="receivers", client_id=None) -> Receiver:
 
 
 def assert_exactly_once(edge_store, central: CentralStore) -> None:
+    sync_env.wait_projected(central)
     for tbl in ("tickets", "dossiers", "dossier_history"):
         edge_rows = {r["id"]: r["version"] for r in edge_store.query(f"SELECT id, version FROM {tbl}")}
         got = {r["id"]: r["version"] for r in central.query(f"SELECT id, version FROM {tbl}")}
@@ -118,7 +119,7 @@ def test_broker_killed_and_restarted_mid_sync(setup):
     r = receiver(broker, url)
     try:
         with AgentThread(store, cfg) as a, Writer(cfg):
-            assert wait_for(lambda: r.store.count("tickets") > 20)
+            assert wait_for(lambda: sync_env.received(r.store, "tickets") > 20)
             broker.kill()
             time.sleep(0.5)
             broker.start()
@@ -137,7 +138,7 @@ def test_link_cut_and_restored_by_a_proxy(setup):
     r = receiver(broker, url)
     try:
         with AgentThread(store, cfg_p) as a, Writer(cfg):
-            assert wait_for(lambda: r.store.count("tickets") > 20)
+            assert wait_for(lambda: sync_env.received(r.store, "tickets") > 20)
             proxy.cut()
             time.sleep(1.0)
             proxy.restore()
@@ -163,14 +164,14 @@ def test_receiver_killed_mid_batch(setup, tmp_path):
     procs = [_spawn(["-m", "sync.hub_cli", "--config", str(prov), "receive", "--quiet"], tmp_path / "r1.log")]
     try:
         with AgentThread(store, cfg), Writer(cfg):
-            assert wait_for(lambda: central.count("tickets") > 20)
+            assert wait_for(lambda: sync_env.received(central, "tickets") > 20)
             procs[0].send_signal(signal.SIGKILL)
             procs[0].wait()
-            at_kill = central.count("tickets")
+            at_kill = sync_env.received(central, "tickets")
             time.sleep(0.5)
             procs.append(_spawn(["-m", "sync.hub_cli", "--config", str(prov), "receive", "--quiet"],
                                 tmp_path / "r2.log"))
-            assert wait_for(lambda: central.count("tickets") > at_kill + 20)
+            assert wait_for(lambda: sync_env.received(central, "tickets") > at_kill + 20)
         drain(store, cfg)
         assert_exactly_once(store, central)
     finally:
@@ -187,10 +188,10 @@ def test_agent_killed_with_sigkill_mid_batch(setup, tmp_path):
     sync_env.make_tickets(store, 3000)
     try:
         p = _spawn(["-m", "sync.edge_cli", "--config", str(cfg), "sync"], tmp_path / "agent.log")
-        assert wait_for(lambda: r.store.count("tickets") > 100)
+        assert wait_for(lambda: sync_env.received(r.store, "tickets") > 100)
         p.send_signal(signal.SIGKILL)
         p.wait()
-        assert r.store.count("tickets") < 3000, "the agent finished before it could be killed"
+        assert sync_env.received(r.store, "tickets") < 3000, "the agent finished before it could be killed"
         # The Last Will marks the appliance offline once the broker notices the dead connection.
         drain(store, cfg)
         assert_exactly_once(store, r.store)

@@ -15,7 +15,7 @@ from sync.receiver import Receiver
 from tests.support.mqtt_clients import Client
 
 from tests.support.sync_records import batch as _batch, dossier as _dossier
-from tests.support import waiting
+from tests.support import sync_env, waiting
 
 
 def wait_for(cond, timeout=10.0, step=0.02):
@@ -56,7 +56,9 @@ def test_batch_is_committed_then_acked(hub, commune, broker):
     commune.publish(f"{broker.prefix}/c/00001/up", wire.encode(_batch([_dossier(1), _dossier(2)], 1)))
     ack = _ack(commune)
     assert (ack.device, ack.upto, ack.resume) == ("dev-1", 2, False)
-    assert hub.store.count("dossiers") == 2
+    assert hub.store.count("record_versions") == 2      # in the log when acked...
+    sync_env.wait_projected(hub.store)                  # ...and in the typed tables once messages pause
+    assert hub.store.count("dossiers") == 2 and hub.store.pending_projection() == 0
 
 
 def test_garbage_is_quarantined_and_the_receiver_keeps_working(hub, commune, broker):
