@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from .store import Store
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 RETENTION_DAYS = 30
 
 
-@dataclass(frozen=True)
-class OutboxRow:
+class OutboxRow(NamedTuple):
+    """One outbox row (a named tuple: the agent reads a thousand at a time)."""
     seq: int
     tbl: str
     record_id: str
@@ -53,7 +53,7 @@ def pending(store: "Store", after_seq: int = 0, limit: int = 500) -> list[Outbox
     rows = store.conn.execute(
         "SELECT seq, tbl, record_id, version, hlc, payload, created_at FROM outbox "
         "WHERE acked_at IS NULL AND seq > ? ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
-    return [OutboxRow(*tuple(r)) for r in rows]
+    return list(map(OutboxRow._make, rows))
 
 
 def ack_upto(store: "Store", seq: int) -> int:

@@ -61,6 +61,13 @@ LINK_KEY = edge_status.SYNC_LINK_KEY
 #: link up/down changes kept in the status for the kiosk's sync screen
 LINK_HISTORY = 20
 DEVICE_KEY = "sync.device"
+#: On a fast link bytes are cheap and compression is what holds a catch-up back: once acks come
+#: back at more than FAST_LINK_BYTES_S of compressed batches per second, batches are compressed at
+#: FAST_COMPRESSION_LEVEL instead of `compression_level` (which a new connection starts with).
+FAST_LINK_BYTES_S = 1_000_000
+FAST_COMPRESSION_LEVEL = 1
+#: the link's rate is measured over acks of about this many seconds
+RATE_WINDOW_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,7 @@ class AgentStats:
     downs_refused: int = 0
     documents_installed: int = 0
     documents_refused: int = 0
+    fast_batches: int = 0          # compressed at FAST_COMPRESSION_LEVEL (fast link)
 
 
 @dataclass
@@ -151,6 +159,7 @@ class _InFlight:
     first: int
     last: int
     sent_at: float
+    size: int = 0
 
 
 def _utc() -> str:
@@ -179,6 +188,7 @@ class Agent:
         self._inflight: list[_InFlight] = []
         self._window = settings.window      # shrinks on timeouts, grows back on acks
         self._ack_to = self._acked          # highest ack received, applied once per loop turn
+        self._acked_bytes: list[tuple[float, int]] = []   # (when, compressed bytes) of recent acks
         self._hello_sent_at: float | None = None
         self._ready = False
         self._last_heartbeat = 0.0
@@ -279,6 +289,7 @@ class Agent:
                          (self.topics.documents(), 1)])
             # Whatever was in flight is sent again from the last ack (after the hello's answer).
             self._inflight.clear()
+            self._acked_bytes.clear()       # a new connection may be another link
             self._cursor = self._acked
             self._ready = False
             self._hello_sent_at = time.monotonic()
@@ -337,9 +348,10 @@ class Agent:
                     break
                 take.append(r)
             first = self._cursor + 1
+            fast = self.link_rate() >= FAST_LINK_BYTES_S
             try:
                 payload = wire.encode_batch_rows(self.commune, self.device, first, take,
-                                                 self.settings.compression_level)
+                                                 FAST_COMPRESSION_LEVEL if fast else self.settings.compression_level)
             except WireError as e:
                 # A row too large for the wire: never dropped, never skipped; stay stuck and say so.
                 error = f"outbox seq {take[0].seq} cannot be sent: {e}"
@@ -348,8 +360,9 @@ class Agent:
                 self._last_error = error
                 return
             self._client.publish(self.topics.up(self.commune), payload, qos=1)
-            self._inflight.append(_InFlight(first, take[-1].seq, time.monotonic()))
+            self._inflight.append(_InFlight(first, take[-1].seq, time.monotonic(), len(payload)))
             self._cursor = take[-1].seq
+            self.stats.fast_batches += fast
             self.stats.batches_sent += 1
             self.stats.rows_sent += len(take)
             self.stats.bytes_sent += len(payload)
@@ -393,7 +406,21 @@ class Agent:
         self._window = min(self.settings.window, self._window + 1)
         self._acked = upto
         self._cursor = max(self._cursor, upto)
+        done = sum(f.size for f in self._inflight if f.last <= upto)
+        if done:
+            self._acked_bytes.append((time.monotonic(), done))
         self._inflight = [f for f in self._inflight if f.last > upto]
+
+    def link_rate(self) -> float:
+        """Compressed bytes per second acknowledged over the last RATE_WINDOW_S (0 until two acks
+        of this connection say otherwise)."""
+        now = time.monotonic()
+        recent = [(t, n) for t, n in self._acked_bytes if now - t <= RATE_WINDOW_S]
+        self._acked_bytes = recent
+        if len(recent) < 2:
+            return 0.0
+        span = max(now - recent[0][0], 0.05)
+        return sum(n for _, n in recent[1:]) / span
 
     def _resume(self, upto: int) -> None:
         """The province says it holds everything up to `upto` (authoritative)."""

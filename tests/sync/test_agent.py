@@ -71,6 +71,7 @@ def test_once_ships_demo_data_field_for_field(province, commune):
     demo.load(store, 30, 1, tickets=10)
     Agent(store, sync_env.settings(cfg)).run(once=True, timeout=30)
     assert outbox.stats(store).pending == 0
+    sync_env.wait_projected(province.store)
     for tbl in ("dossiers", "dossier_history", "tickets", "form_submissions"):
         edge_rows = {r["id"]: r for r in store.query(f"SELECT * FROM {tbl}")}
         assert _central_rows(province.store, tbl) == edge_rows
@@ -103,6 +104,7 @@ def test_agent_started_offline_syncs_when_the_broker_appears(province, commune, 
         assert not a.connected
         broker.start()
         assert wait_for(lambda: outbox.stats(store).pending == 0, timeout=20)
+    sync_env.wait_projected(province.store)
     assert province.store.count("tickets") == 5
 
 
@@ -212,7 +214,9 @@ def test_province_restored_from_backup_gets_everything_again(province, commune, 
     try:
         a = Agent(store, sync_env.settings(cfg))
         a.run(once=True, timeout=30)
-        assert a.stats.rewinds == 1 and fresh.count("tickets") == 40
+        assert a.stats.rewinds == 1
+        sync_env.wait_projected(fresh)
+        assert fresh.count("tickets") == 40
     finally:
         r.stop()
         fresh.close()
@@ -233,6 +237,7 @@ def test_sync_command_once_drains_and_exits_zero(province, commune, capsys):
     sync_env.make_tickets(store, 3)
     assert main(["--config", str(cfg), "sync", "--once", "--timeout", "30"]) == 0
     assert "outbox empty" in capsys.readouterr().out
+    sync_env.wait_projected(province.store)
     assert province.store.count("tickets") == 3
 
 
@@ -268,3 +273,25 @@ def test_heartbeat_carries_printer_modem_and_backup_state(province, commune):
     assert hb["extra"]["printer"] == {"state": "out of paper"}
     assert hb["extra"]["modem"]["state"] == "ok" and hb["extra"]["modem"]["operator"] == "Viettel"
     assert hb["extra"]["backup"]["configured"] is False
+
+
+@pytest.mark.parametrize("fast_link", [True, False])
+def test_compression_eases_off_only_once_acks_show_a_fast_link(province, broker, tmp_path, monkeypatch, fast_link):
+    # the threshold moved so that loopback counts as fast (or as slow); the measurement is real
+    monkeypatch.setattr(agent_mod, "FAST_LINK_BYTES_S", 1 if fast_link else 10**15)
+    cfg = sync_env.commune_toml(tmp_path / "c2", broker, "00002", batch_rows=50, window=2)
+    store = sync_env.open_store(cfg)
+    try:
+        sync_env.make_tickets(store, 600)
+        a = Agent(store, sync_env.settings(cfg))
+        a.run(once=True, timeout=30)
+        assert outbox.stats(store).pending == 0 and a.stats.batches_sent >= 12
+        if fast_link:
+            # the first batches go at compression_level: nothing is known of the link yet
+            assert 0 < a.stats.fast_batches <= a.stats.batches_sent - 2
+        else:
+            assert a.stats.fast_batches == 0
+        sync_env.wait_projected(province.store)
+        assert province.store.scalar("SELECT COUNT(*) FROM tickets WHERE commune = '00002'") == 600
+    finally:
+        store.close()
