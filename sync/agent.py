@@ -159,7 +159,7 @@ class _InFlight:
     first: int
     last: int
     sent_at: float
-    size: int = 0
+    size: int              # compressed bytes on the wire
 
 
 def _utc() -> str:
@@ -408,7 +408,8 @@ class Agent:
         self._cursor = max(self._cursor, upto)
         done = sum(f.size for f in self._inflight if f.last <= upto)
         if done:
-            self._acked_bytes.append((time.monotonic(), done))
+            now = time.monotonic()
+            self._acked_bytes = [a for a in self._acked_bytes if now - a[0] <= RATE_WINDOW_S] + [(now, done)]
         self._inflight = [f for f in self._inflight if f.last > upto]
 
     def link_rate(self) -> float:
@@ -416,7 +417,6 @@ class Agent:
         of this connection say otherwise)."""
         now = time.monotonic()
         recent = [(t, n) for t, n in self._acked_bytes if now - t <= RATE_WINDOW_S]
-        self._acked_bytes = recent
         if len(recent) < 2:
             return 0.0
         span = max(now - recent[0][0], 0.05)

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import operator
 import re
 import sqlite3
 import threading
@@ -36,12 +35,10 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from itertools import repeat
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import wire
-from .wire import loads as _loads
 from .errors import CentralStoreError, StoreUrlError
 
 #: 2: record_versions keeps each version's hlc and JSON text; projection_queue
@@ -439,12 +436,10 @@ class CentralStore:
             b.execute("UPDATE devices SET last_seen = ? WHERE commune = ? AND device = ?",
                       (now, batch.commune, batch.device))
             return CommitResult(acked, 0, len(batch.rows), 0, duplicate_batch=True)
-        rows = list(batch.rows) if batch.first_seq > acked else [r for r in batch.rows if r.seq > acked]
+        rows = [r for r in batch.rows if r.seq > acked]
         commune, device = batch.commune, batch.device
-        payloads = list(map(_payload, rows))
-        versions = list(zip(map(_tbl, rows), map(_id, rows), map(_version, rows), map(digest, payloads),
-                            repeat(commune), repeat(device), map(_seq, rows), repeat(now), map(_hlc, rows),
-                            payloads))
+        versions = [(r.tbl, r.id, r.version, digest(r.payload), commune, device, r.seq, now, r.hlc, r.payload)
+                    for r in rows]
         # The common case: every version is new. Try that; if some key is already held, undo and
         # sort duplicates from conflicts.
         b.execute("SAVEPOINT new_versions")
@@ -465,7 +460,8 @@ class CentralStore:
         if project:
             self._project_rows([(r.tbl, r.id, r.version, r.hlc, device, r.payload, r.record) for r in new], now)
         elif new:
-            b.executemany("INSERT INTO projection_queue (tbl, id, version) VALUES (?, ?, ?)", list(map(_key, new)))
+            b.executemany("INSERT INTO projection_queue (tbl, id, version) VALUES (?, ?, ?)",
+                          [(r.tbl, r.id, r.version) for r in new])
         b.execute("INSERT INTO seq_ranges (commune, device, first_seq, last_seq) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (commune, device, first_seq) DO UPDATE SET last_seq = "
                   "CASE WHEN excluded.last_seq > seq_ranges.last_seq THEN excluded.last_seq "
@@ -537,7 +533,7 @@ class CentralStore:
         extra = RECORD_COLUMNS[4:] + tuple(typed)
         plain = _PLAIN_TYPES.issuperset
         for _, rid, version, hlc, device, payload, record in recs:
-            data = record if record is not None else _loads(payload)
+            data = record if record is not None else wire.loads(payload)
             vals = list(map(data.get, extra))
             if not plain(map(type, vals)):
                 vals = [_scalar(v) for v in vals]
@@ -704,11 +700,6 @@ class CentralStore:
                 out[c] = CommuneStatus(c, 0, None, False, 0, None, 0, 0, conf.get(c, 0), quar.get(c, 0),
                                        down.get(c, 0))
         return [out[c] for c in sorted(out)]
-
-
-_tbl, _id, _version, _seq, _hlc, _payload = (operator.attrgetter(a) for a in
-                                              ("tbl", "id", "version", "seq", "hlc", "payload"))
-_key = operator.attrgetter("tbl", "id", "version")
 
 
 def _scalar(v: Any) -> Any:

@@ -186,26 +186,18 @@ class Receiver:
     # ---- the database thread
 
     def _work_loop(self) -> None:
-        backlog = True          # the projection queue may hold something
-        projecting = False      # idle and projecting: between chunks, do not wait
-        behind_since = time.monotonic()
+        behind_since: float | None = time.monotonic()   # None: the typed tables are up to date
         while True:
             try:
-                if projecting:
-                    item = self._work.get_nowait()
-                else:
-                    item = self._work.get(timeout=PROJECT_IDLE if backlog else PROJECT_POLL)
+                item = self._work.get(timeout=PROJECT_IDLE if behind_since is not None else PROJECT_POLL)
             except queue.Empty:
-                if not backlog:
-                    backlog = True      # look again: another receiver may have left some
-                elif self._project() == 0:
-                    backlog, projecting, behind_since = False, False, None
-                else:
-                    projecting = True
+                if behind_since is None:
+                    behind_since = time.monotonic()     # look again: another receiver may have left some
+                elif not self._project_while_idle():
+                    behind_since = None
                 continue
             if item is None:
                 return
-            backlog, projecting = True, False
             if behind_since is None:
                 behind_since = time.monotonic()
             items = [item]
@@ -222,15 +214,10 @@ class Receiver:
             batches = [(c, m) for c, m in items if isinstance(m, wire.Batch)]
             try:
                 inserted = self._batches(batches) if batches else 0
-                if behind_since is not None and time.monotonic() - behind_since > PROJECT_MAX_LAG:
+                if time.monotonic() - behind_since > PROJECT_MAX_LAG:
                     # messages never pause: keep the lag where it is by projecting what came in
-                    todo = max(inserted, PROJECT_CHUNK)
-                    while todo > 0:
-                        n = self._project(todo)
-                        if n == 0:
-                            behind_since = None
-                            break
-                        todo -= n
+                    if not self._project_up_to(max(inserted, PROJECT_CHUNK)):
+                        behind_since = None
                 for commune, msg in items:
                     if isinstance(msg, wire.Hello):
                         self._hello(commune, msg)
@@ -242,6 +229,22 @@ class Receiver:
                                 self.stats.heartbeats += 1
             except Exception:  # the thread must survive anything
                 log.error("unexpected error in the database thread:\n%s", traceback.format_exc())
+
+    def _project_while_idle(self) -> bool:
+        """Project chunk after chunk while no message waits. False once nothing is left."""
+        while self._work.empty():
+            if not self._project():
+                return False
+        return True
+
+    def _project_up_to(self, todo: int) -> bool:
+        """Project about `todo` versions. False once nothing is left."""
+        while todo > 0:
+            n = self._project(todo)
+            if not n:
+                return False
+            todo -= n
+        return True
 
     def _project(self, limit: int = PROJECT_CHUNK) -> int:
         """Project one chunk of at most `limit` versions; returns how many (0: none left, or
