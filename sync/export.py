@@ -174,11 +174,12 @@ def records(store: Any, req: ExportRequest) -> Iterator[dict[str, Any]]:
 
 
 def _period_start(period: str | None) -> date | None:
+    """The first day of a form period: "2026-11", "2026-Q4" or "2026" (None for "once")."""
     try:
+        if period and len(period) == 7 and period[4:6] == "-Q":
+            return date(int(period[:4]), 3 * int(period[6]) - 2, 1)
         if period and len(period) == 7 and period[4] == "-":
             return date(int(period[:4]), int(period[5:]), 1)
-        if period and len(period) == 7 and period[5] == "Q":
-            return date(int(period[:4]), 3 * int(period[6]) - 2, 1)
         if period and len(period) == 4:
             return date(int(period), 1, 1)
     except ValueError:

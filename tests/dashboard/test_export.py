@@ -155,3 +155,19 @@ def test_bad_request_is_refused_and_writes_nothing(province, tmp_path, argv, mes
 def test_out_in_a_missing_folder_is_refused(province, tmp_path):
     with pytest.raises(export.ExportError, match="does not exist"):
         run(province, "dossiers", "--out", str(tmp_path / "nope" / "d.csv"))
+
+
+def test_forms_export_filters_monthly_quarterly_and_yearly_periods_by_date(tmp_path):
+    from datetime import date
+    from sync import wire
+    from sync.central import CentralStore
+    subs = [{"id": f"f-{p}", "commune": "00001", "version": 1, "hlc": 1, "form_code": "BC01", "form_version": 1,
+             "period": p, "status": "submitted", "submitted_at": "2026-12-01T00:00:00Z", "values": {"a": 1}}
+            for p in ("2026-09", "2026-Q3", "2026-Q4", "2026-11", "2025", "2026", "once")]
+    rows = tuple(wire.Row(i + 1, "form_submissions", r["id"], 1, 1, wire.canonical(r)) for i, r in enumerate(subs))
+    with CentralStore(f"sqlite:///{tmp_path}/central.db") as store:
+        store.commit_batch(wire.Batch("00001", "dev-1", 1, len(rows), rows))
+        req = export.ExportRequest("forms", "jsonl", tmp_path / "f.jsonl", date_from=date(2026, 10, 1),
+                                   date_to=date(2026, 12, 31))
+        got = sorted(r["period"] for r in export.records(store, req))
+    assert got == ["2026-11", "2026-Q4"]
