@@ -23,8 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from edge.clock import LOCAL_TZ
+from edge.store import iso
 
 from sync import wire
+from tests.support.sync_records import batch
 
 BATCH_ROWS = 2500
 STATUS_WEIGHTS = (("received", 8), ("processing", 12), ("supplement_requested", 3), ("awaiting_fees", 2),
@@ -32,10 +34,6 @@ STATUS_WEIGHTS = (("received", 8), ("processing", 12), ("supplement_requested", 
 PROCEDURES = (("1.000894", 0), ("1.001193", 3), ("1.000656", 5), ("2.000908", 1), ("1.004227", 8),
               ("1.003583", 10), ("2.001009", 2), ("1.001022", 15))
 PG_BENCH_DB = "commune_edge_bench_dashboard"
-
-
-def _iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _dossier(rng: random.Random, commune: str, n: int, now: datetime, span_days: int) -> dict[str, Any]:
@@ -55,9 +53,9 @@ def _dossier(rng: random.Random, commune: str, n: int, now: datetime, span_days:
     finished = None
     if status in ("done", "returned", "withdrawn", "stopped", "refused"):
         fin = received + timedelta(hours=rng.uniform(1, 24 * (days + 6)))
-        finished = _iso(min(fin, now))
+        finished = iso(min(fin, now))
     rid = f"{commune}-{n:08d}"
-    at = _iso(received)
+    at = iso(received)
     return {"id": rid, "commune": commune, "version": 1, "hlc": n + 1, "updated_by": "canbo", "created_at": at,
             "updated_at": finished or at, "code": f"000.00.19.{commune}-{received:%y%m%d}-{n % 10000:04d}",
             "procedure_code": proc, "catalogue_version": 1, "applicant_name": f"Nguyễn Văn {n % 97}",
@@ -76,10 +74,10 @@ def _ticket(rng: random.Random, commune: str, n: int, now: datetime, span_days: 
     done = called + timedelta(minutes=rng.uniform(2, 25))
     status = "done" if done < now else "waiting"
     return {"id": f"t-{commune}-{n:07d}", "commune": commune, "version": 1, "hlc": n + 1, "updated_by": "canbo",
-            "created_at": _iso(issued), "updated_at": _iso(issued), "day": issued.astimezone(LOCAL_TZ).date().isoformat(),
+            "created_at": iso(issued), "updated_at": iso(issued), "day": issued.astimezone(LOCAL_TZ).date().isoformat(),
             "service": "general", "number": n + 1, "label": f"A{n + 1:03d}", "priority": 0, "status": status,
-            "issued_at": _iso(issued), "called_at": _iso(called) if status == "done" else None,
-            "finished_at": _iso(done) if status == "done" else None, "counter": "1", "recalls": 0,
+            "issued_at": iso(issued), "called_at": iso(called) if status == "done" else None,
+            "finished_at": iso(done) if status == "done" else None, "counter": "1", "recalls": 0,
             "dossier_id": None}
 
 
@@ -93,9 +91,7 @@ def _form(commune: str, period: str, submitted: bool, at: str) -> dict[str, Any]
 def _commit(store: Any, commune: str, device: str, seq: int, tbl: str, recs: list[dict[str, Any]]) -> int:
     for i in range(0, len(recs), BATCH_ROWS):
         chunk = recs[i:i + BATCH_ROWS]
-        rows = tuple(wire.Row(seq + j, tbl, r["id"], r["version"], r["hlc"], wire.canonical(r))
-                     for j, r in enumerate(chunk))
-        store.commit_batch(wire.Batch(commune, device, seq, seq + len(chunk) - 1, rows))
+        store.commit_batch(batch(chunk, seq, device=device, commune=commune, tbl=tbl))
         seq += len(chunk)
     return seq
 
@@ -108,7 +104,7 @@ def central_clock(start: datetime, step_s: float = 0.0):
     from sync import central
     saved = central.utcnow
     ticks = iter(range(10**12))
-    central.utcnow = lambda: _iso(start + timedelta(seconds=step_s * next(ticks)))
+    central.utcnow = lambda: iso(start + timedelta(seconds=step_s * next(ticks)))
     try:
         yield
     finally:
@@ -142,7 +138,7 @@ def fill(store: Any, *, communes: int, dossiers: int, now: datetime, seed: int =
         seq = _commit(store, code, device, seq, "tickets",
                       [_ticket(rng, code, k, now, min(span_days, 60)) for k in range(tickets_per_commune)])
         seq = _commit(store, code, device, seq, "form_submissions",
-                      [_form(code, last_month, ci % 3 != 1, _iso(now - timedelta(days=20)))])
+                      [_form(code, last_month, ci % 3 != 1, iso(now - timedelta(days=20)))])
         if ci == 2 and recs:
             changed = dict(recs[0], status="refused", updated_by="restored-card")
             _commit(store, code, f"dev-{code}-b", 1, "dossiers", [changed])
@@ -164,9 +160,9 @@ def _heartbeat(ci: int, code: str, now: datetime) -> wire.Heartbeat:
     drift = 0 if ci % 7 != 3 else 420
     disk = 9000 - ci * 37 if ci % 11 != 5 else 90
     extra = {"printer": "ok" if ci % 9 != 6 else "paper_out", "modem": "ok" if ci % 13 != 8 else "no_signal"}
-    return wire.Heartbeat(code, f"dev-{code}", True, at=_iso(now), backlog=(ci * 17) % 40 if ci % 8 != 2 else 900,
+    return wire.Heartbeat(code, f"dev-{code}", True, at=iso(now), backlog=(ci * 17) % 40 if ci % 8 != 2 else 900,
                           oldest_pending_age_s=float((ci * 53) % 3000) if ci % 8 != 2 else 200000.0,
-                          last_acked_seq=1, free_disk_mb=disk, hlc=1, clock=_iso(now + timedelta(seconds=drift)),
+                          last_acked_seq=1, free_disk_mb=disk, hlc=1, clock=iso(now + timedelta(seconds=drift)),
                           software="0.1.0" if ci % 12 != 7 else "0.0.9", catalogue_version=1, extra=extra)
 
 
@@ -186,7 +182,6 @@ def _marker(communes: int, dossiers: int) -> str:
 
 
 def _filled(store: Any, communes: int, dossiers: int) -> bool:
-    from sync.central import CentralStore  # noqa: F401 - the store's own tables
     try:
         return store.scalar("SELECT body FROM documents WHERE kind = 'bench' AND version = 1") == json.dumps(
             _marker(communes, dossiers))
@@ -244,7 +239,7 @@ def live_changes(store: Any, rng: random.Random, now: datetime, n: int = 100) ->
     for row in store.query("SELECT data FROM dossiers WHERE commune = ? AND status = 'processing' "
                            "ORDER BY id LIMIT ?", (code, n // 2)):
         d = json.loads(row["data"])
-        d.update(status="done", version=d["version"] + 1, finished_at=_iso(now), updated_at=_iso(now))
+        d.update(status="done", version=d["version"] + 1, finished_at=iso(now), updated_at=iso(now))
         recs.append(d)
     base = rng.randint(10**7, 9 * 10**7)
     recs += [_dossier(rng, code, base + k, now, 0) for k in range(n - len(recs))]

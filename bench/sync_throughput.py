@@ -21,6 +21,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from bench._sync import ROOT, Province, fill_backlog
 from bench.common import table
@@ -62,7 +63,8 @@ c.connect("127.0.0.1", int(port)); c.loop_forever()
 '''
 
 
-def protocol_run(tmp: Path) -> tuple[float, int]:
+def protocol_run(tmp: Path) -> tuple[float, int, float, Any]:
+    """(seconds to the last ack, versions committed, seconds more until projected, agent stats)"""
     from edge import outbox
     from sync.agent import Agent
     from sync.central import CentralStore
@@ -81,8 +83,7 @@ def protocol_run(tmp: Path) -> tuple[float, int]:
         elapsed = time.perf_counter() - t0
         with CentralStore(prov.url) as central:
             got = central.count("record_versions")
-            while central.pending_projection():
-                time.sleep(0.05)
+            sync_env.wait_projected(central, timeout=600)
             projected = time.perf_counter() - t0 - elapsed
         store.close()
         return elapsed, got, projected, agent.stats

@@ -11,8 +11,6 @@ need() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 need python3 python3
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 need mosquitto mosquitto
-need mosquitto_passwd mosquitto
-need mosquitto_pub mosquitto-clients
 need mcopy mtools
 need mkfs.vfat dosfstools
 need sfdisk fdisk
@@ -20,7 +18,6 @@ need shellcheck shellcheck
 need systemd-analyze systemd
 need pg_ctlcluster postgresql
 need nft nftables
-if [ "${1:-}" = "--with-postgres" ] || [ -n "${CI:-}" ]; then :; fi
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf ] || missing+=(fonts-dejavu-core)
 
 if [ ${#missing[@]} -gt 0 ] && [ "$want_system" = 1 ]; then

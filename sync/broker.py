@@ -42,7 +42,7 @@ def new_password() -> str:
     return secrets.token_urlsafe(24)
 
 
-def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
+def write_private(path: Path, text: str, mode: int = 0o600) -> None:
     """Write a file atomically with `mode` from the start (never briefly world-readable)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
@@ -57,6 +57,15 @@ def _write_private(path: Path, text: str, mode: int = 0o600) -> None:
         raise
 
 
+def ensure_secret(path: Path) -> str:
+    """The password kept in `path`; a new one written there (mode 0600) if there is none yet."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    password = new_password()
+    write_private(path, password + "\n")
+    return password
+
+
 def set_password(passwd_file: Path, username: str, password: str) -> None:
     """Add or replace `username` in a Mosquitto password file (written 0600, atomically)."""
     if not username or ":" in username or any(c.isspace() for c in username):
@@ -66,7 +75,7 @@ def set_password(passwd_file: Path, username: str, password: str) -> None:
         lines = [ln for ln in passwd_file.read_text(encoding="utf-8").splitlines()
                  if ln.strip() and ln.split(":", 1)[0] != username]
     lines.append(f"{username}:{hash_password(password)}")
-    _write_private(passwd_file, "\n".join(lines) + "\n")
+    write_private(passwd_file, "\n".join(lines) + "\n")
     _chown_like_dir(passwd_file)
 
 

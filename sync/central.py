@@ -660,15 +660,12 @@ class CentralStore:
                             "published_at = excluded.published_at",
                             (doc.kind, doc.version, json.dumps(doc.doc, ensure_ascii=False), utcnow()))
 
-    def dossier_owner(self, dossier_id: str) -> tuple[str, str] | None:
-        """(commune, device) that last sent this dossier, or None."""
+    def dossier_owner(self, id_or_code: str) -> tuple[str, str, str] | None:
+        """(dossier id, commune, device that last sent it) for a dossier's id or code, or None."""
         self.project_all()
-        rows = self.query("SELECT commune, device FROM dossiers WHERE id = ? OR code = ?", (dossier_id, dossier_id))
-        return (rows[0]["commune"], rows[0]["device"]) if rows else None
-
-    def dossier_id(self, id_or_code: str) -> str | None:
-        self.project_all()
-        return self.scalar("SELECT id FROM dossiers WHERE id = ? OR code = ?", (id_or_code, id_or_code))
+        rows = self.query("SELECT id, commune, device FROM dossiers WHERE id = ? OR code = ?",
+                          (id_or_code, id_or_code))
+        return (rows[0]["id"], rows[0]["commune"], rows[0]["device"]) if rows else None
 
     def latest_device(self, commune: str) -> str | None:
         return self.scalar("SELECT device FROM devices WHERE commune = ? ORDER BY last_seen DESC LIMIT 1",

@@ -36,7 +36,8 @@ def mosquitto_path() -> str | None:
                                               if os.path.exists(p)), None)
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on the loopback interface right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -60,10 +61,6 @@ def _listening(port: int) -> bool:
         return False
 
 
-def _secret(path: Path, text: str) -> None:
-    broker_mod._write_private(path, text + "\n")
-
-
 def _state(home: Path) -> dict[str, Any]:
     try:
         return json.loads((home / "state.json").read_text())
@@ -71,7 +68,7 @@ def _state(home: Path) -> dict[str, Any]:
         return {}
 
 
-def _section(home: Path, data_dir: Path, state: dict[str, Any], commune: str) -> dict[str, Any]:
+def _section(data_dir: Path, state: dict[str, Any], commune: str) -> dict[str, Any]:
     return {"broker": f"mqtt://127.0.0.1:{state['port']}", "username": commune,
             "password_file": str(data_dir / "mqtt.secret"), "topic_prefix": PREFIX, "heartbeat_s": 15}
 
@@ -88,25 +85,15 @@ def start(data_dir: str | os.PathLike, *, commune: str = "00001") -> dict[str, A
     home.mkdir(parents=True, exist_ok=True)
     state = _state(home)
     if _alive(state.get("broker_pid")) and _alive(state.get("receiver_pid")) and _listening(state.get("port", 0)):
-        return _section(home, data_dir, state, commune)
+        return _section(data_dir, state, commune)
     stop(data_dir)
-    port = _free_port()
+    port = free_port()
     pw_file = home / "mqtt.secret"
-    if pw_file.exists():
-        receiver_pw = pw_file.read_text().strip()
-    else:
-        receiver_pw = broker_mod.new_password()
-        _secret(pw_file, receiver_pw)
+    receiver_pw = broker_mod.ensure_secret(pw_file)
     files = broker_mod.write_config(home / "broker", prefix=PREFIX, province="02", receiver_user="province-receiver",
                                     receiver_password=receiver_pw, port=port, tls=False, tls_port=None,
                                     autosave_interval=5, run_as=getpass.getuser())
-    commune_secret = data_dir / "mqtt.secret"
-    if commune_secret.exists():
-        commune_pw = commune_secret.read_text().strip()
-    else:
-        commune_pw = broker_mod.new_password()
-        _secret(commune_secret, commune_pw)
-    broker_mod.set_password(files.passwd, commune, commune_pw)
+    broker_mod.set_password(files.passwd, commune, broker_mod.ensure_secret(data_dir / "mqtt.secret"))
     config = home / "province.toml"
     config.write_text("# The demo's local province (made by sync/demo.py).\n" + render_toml({
         "province": {"code": "02", "name": "Hà Giang (demo)", "topic_prefix": PREFIX},
@@ -137,7 +124,7 @@ def start(data_dir: str | os.PathLike, *, commune: str = "00001") -> dict[str, A
         time.sleep(0.05)
     state = {"port": port, "broker_pid": b.pid, "receiver_pid": r.pid, "config": str(config)}
     (home / "state.json").write_text(json.dumps(state))
-    return _section(home, data_dir, state, commune)
+    return _section(data_dir, state, commune)
 
 
 def stop(data_dir: str | os.PathLike) -> None:

@@ -70,7 +70,7 @@ def cmd_broker_config(args: argparse.Namespace) -> int:
         password = cfg.password()
     else:
         password = broker_mod.new_password()
-        broker_mod._write_private(pw_file, password + "\n")
+        broker_mod.write_private(pw_file, password + "\n")
         print(f"wrote a new receiver password to {pw_file} (mode 0600)")
     files = broker_mod.write_config(
         out, prefix=cfg.topic_prefix, province=cfg.code, receiver_user=cfg.broker.username,
@@ -94,15 +94,17 @@ def cmd_commune_add(args: argparse.Namespace) -> int:
     if not passwd.exists():
         raise SyncError(f"{passwd}: no broker password file (run `province-hub broker-config` first)")
     agency = args.agency_code or f"000.00.00.{code}"
+    ca = broker_dir / "ca.pem"
+    has_ca = ca.exists()
     bundle = {
         "commune": {"code": code, "name": args.name, "province": cfg.code, "agency_code": agency},
         "store": {"path": "/var/lib/commune-edge/commune.db"},
         "sync": {"broker": cfg.broker.public_url, "username": code,
                  "password_file": "/etc/commune-edge/mqtt.secret",
-                 "ca_file": "/etc/commune-edge/ca.pem" if (broker_dir / "ca.pem").exists() else None,
+                 "ca_file": "/etc/commune-edge/ca.pem" if has_ca else None,
                  "topic_prefix": cfg.topic_prefix},
     }
-    edge_config.from_dict(json.loads(json.dumps(bundle)), "<bundle commune.toml>")
+    edge_config.from_dict(bundle, "<bundle commune.toml>")
     from .agent import SyncSettings
     SyncSettings.from_section(edge_config.Section("<bundle commune.toml>", "sync",
                                                   {k: v for k, v in bundle["sync"].items() if v is not None}),
@@ -111,15 +113,15 @@ def cmd_commune_add(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     password = broker_mod.new_password()
     broker_mod.set_password(passwd, code, password)
-    broker_mod._write_private(out / "mqtt.secret", password + "\n")
-    if (broker_dir / "ca.pem").exists():
-        (out / "ca.pem").write_bytes((broker_dir / "ca.pem").read_bytes())
+    broker_mod.write_private(out / "mqtt.secret", password + "\n")
+    if has_ca:
+        (out / "ca.pem").write_bytes(ca.read_bytes())
     header = (f"# Provisioning bundle for commune {code} ({args.name}), province {cfg.code}.\n"
               "# Install as /etc/commune-edge/commune.toml with mqtt.secret (mode 0600) and ca.pem beside it.\n")
     (out / "commune.toml").write_text(header + render_toml(bundle), encoding="utf-8")
     reloaded = broker_mod.reload(broker_dir)
     print(f"commune {code} added; bundle written to {out}: commune.toml, mqtt.secret"
-          + (", ca.pem" if (out / "ca.pem").exists() else ""))
+          + (", ca.pem" if has_ca else ""))
     if not args.agency_code:
         print(f"note: agency_code set to the placeholder {agency!r}; edit commune.toml before flashing")
     print("broker reloaded" if reloaded else
@@ -185,8 +187,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         owner = store.dossier_owner(args.dossier)
         if owner is None:
             raise SyncError(f"dossier {args.dossier!r} is not in the central store (give its id or code)")
-        commune, device = owner
-        dossier_id = store.dossier_id(args.dossier)
+        dossier_id, commune, device = owner
         msg = store.add_outbound(commune, "decision", {"dossier_id": dossier_id, "status": args.status,
                                                        "note": args.note or "", "actor": args.actor},
                                  device=device)

@@ -54,11 +54,10 @@ IN_PROGRESS_STATUSES = OPEN_STATUSES + ("supplement_requested",)
 DONE_STATUSES = ("done", "returned")
 #: statuses that show the processing was recorded in the system (beyond intake)
 PROCESSED_STATUSES = ("processing", "supplement_requested", "awaiting_fees", "done", "returned", "stopped")
-_UTC_OFFSET = LOCAL_TZ.utcoffset(None)
 #: the UTC time of day at which a local day ends (local midnight of the next day), e.g. "T17:00:00.000Z"
 DAY_END_UTC = (datetime(2000, 1, 2, tzinfo=LOCAL_TZ).astimezone(timezone.utc).strftime("T%H:%M:%S.000Z"))
 
-#: indexes the KPI and fleet queries rely on (the central store creates its own; these add covering ones)
+
 class KpiError(SyncError, ValueError):
     """A KPI request is malformed (a bad month, date range or commune code)."""
 
@@ -218,10 +217,7 @@ def dossier_kpis(store: Any, month: str, *, today: date | None = None,
     group = "+commune" if commune is None and store.db.kind == "sqlite" else "commune"
     rows = store.query(f"SELECT commune, {select} FROM dossiers WHERE {where} GROUP BY {group}", args)
     out = {r["commune"]: _kpi_from_row(r["commune"], month, r) for r in rows}
-    total = DossierKpi("*", month)
-    for k in out.values():
-        total.add(k)
-    out["*"] = total
+    out["*"] = _total(month, out)
     return out
 
 
@@ -562,8 +558,11 @@ def fleet(store: Any, *, now: datetime | None = None) -> list[FleetRow]:
             rows.append(FleetRow(c, 0, False, None, None, None, None, None, None, None, None, None,
                                  conf.get(c, 0), quar.get(c, 0), down.get(c, 0)))
     newest_sw = max((r.software for r in rows if r.software), key=_version_key, default=None)
-    newest_cat = max([int(cat_latest)] if cat_latest is not None else []
-                     + [r.catalogue_version for r in rows if r.catalogue_version is not None], default=None)
+    # the published catalogue is the newest; without one, the newest any commune reports
+    if cat_latest is not None:
+        newest_cat = int(cat_latest)
+    else:
+        newest_cat = max((r.catalogue_version for r in rows if r.catalogue_version is not None), default=None)
     for r in rows:
         _judge(r, now, newest_sw, newest_cat)
     rows.sort(key=lambda r: (-r.severity, r.last_seen or "", r.commune) if r.severity

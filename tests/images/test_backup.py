@@ -18,6 +18,7 @@ from edge import backup, outbox
 from edge.config import load
 from edge.errors import ConfigError, EdgeError
 from edge.store import Store
+from tests.support.backup import issue_tickets, replicate_once
 from tests.support.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,24 +215,10 @@ def test_restore_from_an_empty_replica_fails_and_changes_nothing(tmp_path: Path)
     assert list(config.store.path.parent.iterdir()) == []
 
 
-def _replicate_once(config) -> None:
-    """One synchronous replication of the store to its replica (litestream replicate -once)."""
-    s = backup.settings(config)
-    yml = backup.write_litestream_config(s)
-    proc = subprocess.run([backup.litestream_binary(), "replicate", "-config", str(yml), "-no-expand-env",
-                           "-once"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-
-
 def test_restore_refuses_a_backup_of_another_commune(tmp_path: Path):
-    from edge import records
-
     other = load(write_config(tmp_path / "other", f"file://{tmp_path / 'usb'}", code="00002"))
-    with Store.open(other) as store:
-        records.insert(store, "tickets", {"day": "2026-11-26", "service": "HT", "number": 1, "label": "HT1",
-                                          "status": "waiting", "issued_at": "2026-11-26T08:00:00.000Z"},
-                       actor="t", action="ticket.issue")
-    _replicate_once(other)
+    _issue(other, [1])
+    replicate_once(other)
     mine = load(write_config(tmp_path / "mine", None))
     with pytest.raises(backup.RestoreError, match="records of commune 00002, but this appliance is "
                                                   "configured for commune 00001"):
@@ -243,7 +230,7 @@ def test_restore_with_force_keeps_the_old_store_beside(appliance):
     with Store.open(appliance) as store:
         with store.atomic():
             store.meta_set("generation", "backed-up")
-    _replicate_once(appliance)
+    replicate_once(appliance)
     with Store.open(appliance) as store:
         with store.atomic():
             store.meta_set("generation", "after-backup")
@@ -311,30 +298,19 @@ def test_killed_writer_loses_nothing_committed_seconds_before(tmp_path: Path):
 
 
 def test_restored_store_resumes_outbox_where_the_backup_left_it(tmp_path: Path):
-    """After a restore the outbox continues without gaps or re-used sequence numbers.
-
-    The sync agent's side (hello/resume with the province, no re-send, nothing lost) extends this
-    test once sync/agent.py lands: connect the agent to a test broker and receiver here.
-    """
-    from edge import records
-
+    """After a restore the outbox continues without gaps or re-used sequence numbers (the sync side,
+    with a real broker and receiver, is tests/images/test_restore_sync.py)."""
     usb = tmp_path / "usb"
     card = load(write_config(tmp_path / "card", f"file://{usb}"))
     with Store.open(card) as store:
-        for n in range(1, 6):
-            records.insert(store, "tickets", {"day": "2026-11-26", "service": "HT", "number": n,
-                                              "label": f"HT{n}", "status": "waiting",
-                                              "issued_at": "2026-11-26T08:00:00.000Z"},
-                           actor="t", action="ticket.issue")
+        issue_tickets(store, range(1, 6))
         outbox.ack_upto(store, 3)
-    _replicate_once(card)
+    replicate_once(card)
     new_card = load(write_config(tmp_path / "new-card", f"file://{usb}"))
     backup.restore(new_card)
     with Store.open(new_card) as store:
         assert [r.seq for r in outbox.pending(store)] == [4, 5]
-        records.insert(store, "tickets", {"day": "2026-11-26", "service": "HT", "number": 6, "label": "HT6",
-                                          "status": "waiting", "issued_at": "2026-11-26T08:10:00.000Z"},
-                       actor="t", action="ticket.issue")
+        issue_tickets(store, [6], issued_at="2026-11-26T08:10:00.000Z")
         assert [r.seq for r in outbox.pending(store)] == [4, 5, 6]
 
 
@@ -343,14 +319,8 @@ def test_backup_errors_belong_to_the_edge_error_family():
 
 
 def _issue(config, numbers) -> None:
-    from edge import records
-
     with Store.open(config) as store:
-        for n in numbers:
-            records.insert(store, "tickets", {"day": "2026-11-26", "service": "HT", "number": n,
-                                              "label": f"HT{n}", "status": "waiting",
-                                              "issued_at": "2026-11-26T08:00:00.000Z"},
-                           actor="t", action="ticket.issue")
+        issue_tickets(store, numbers)
 
 
 def test_backup_goes_on_from_a_restored_store(tmp_path: Path, monkeypatch):

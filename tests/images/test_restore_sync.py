@@ -3,27 +3,22 @@ the sync agent resumes with the real broker and receiver — every record at the
 
 from __future__ import annotations
 
-import subprocess
 
 import pytest
 
 from edge import backup, outbox
 from edge.config import load
 from edge.store import Store
-from sync import agent as agent_mod, wire
 from sync.agent import Agent
 from sync.central import CentralStore
-from sync.mqtt import Endpoint
-from sync.receiver import Receiver
 from tests.support import sync_env
+from tests.support.backup import replicate_once
 from tests.support.broker import have_mosquitto, start_broker
 
 
 @pytest.fixture(autouse=True)
 def short_timing(monkeypatch):
-    monkeypatch.setattr(agent_mod, "HELLO_TIMEOUT", 1.0)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MIN_DELAY", 0.2)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MAX_DELAY", 1)
+    sync_env.short_agent_timing(monkeypatch)
 
 
 @pytest.fixture
@@ -32,10 +27,7 @@ def province(tmp_path):
         pytest.skip("mosquitto is not installed")
     broker = start_broker(tmp_path / "broker")
     central = CentralStore(f"sqlite:///{tmp_path}/central.db")
-    receiver = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password),
-                        central, topics=wire.Topics(broker.prefix))
-    receiver.start()
-    assert receiver.wait_connected()
+    receiver = sync_env.start_receiver(broker, central)
     try:
         yield broker, central
     finally:
@@ -52,16 +44,9 @@ def card_config(folder, broker, usb):
     return load(path)
 
 
-def replicate_once(config) -> None:
-    yml = backup.write_litestream_config(backup.settings(config))
-    proc = subprocess.run([backup.litestream_binary(), "replicate", "-config", str(yml), "-no-expand-env",
-                           "-once"], capture_output=True, text=True, timeout=60)
-    assert proc.returncode == 0, proc.stderr
-
-
 def sync_once(store, config_path) -> None:
-    stats = Agent(store, sync_env.settings(config_path)).run(once=True, timeout=60)
-    assert stats is not None
+    Agent(store, sync_env.settings(config_path)).run(once=True, timeout=60)
+    assert outbox.stats(store).pending == 0
     assert outbox.stats(store).pending == 0
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import getpass
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -23,19 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sync import broker as broker_config
+from sync.demo import free_port, mosquitto_path
 
 START_TIMEOUT = 10.0
-MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+MOSQUITTO = mosquitto_path() or "/usr/sbin/mosquitto"
 
 
 def have_mosquitto() -> bool:
-    return os.path.exists(MOSQUITTO)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return mosquitto_path() is not None
 
 
 def wait_listening(port: int, timeout: float = START_TIMEOUT, proc: subprocess.Popen | None = None) -> None:

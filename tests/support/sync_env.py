@@ -8,29 +8,25 @@
 
 from __future__ import annotations
 
-import os
+import threading
 from pathlib import Path
 
 from edge import config as edge_config
 from edge.store import Store
 
-from sync.agent import SyncSettings
+from sync import agent, wire
+from sync.agent import Agent, SyncSettings
+from sync.broker import ensure_secret, write_private
 from sync.config import render_toml
-
-
-def _secret(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(text + "\n")
-    os.chmod(path, 0o600)
-    return path
+from sync.mqtt import Endpoint
+from sync.receiver import Receiver
 
 
 def province_toml(dir: Path, broker, store_url: str, *, group: str = "receivers") -> Path:
     """Write province.toml for `broker` (a tests.support.broker.Broker) and a central store URL."""
     dir = Path(dir)
-    pw = _secret(dir / "province-mqtt.secret", broker.receiver_password)
+    pw = dir / "province-mqtt.secret"
+    write_private(pw, broker.receiver_password + "\n")
     path = dir / "province.toml"
     path.write_text(render_toml({
         "province": {"code": "02", "name": "Hà Giang (demo)", "topic_prefix": broker.prefix},
@@ -50,11 +46,8 @@ def commune_toml(dir: Path, broker, code: str = "00001", *, port: int | None = N
     dir = Path(dir)
     dir.mkdir(parents=True, exist_ok=True)
     pw_path = dir / "mqtt.secret"
-    if pw_path.exists():
-        password = pw_path.read_text().strip()
-    else:
-        password = broker.add_commune(code)
-        _secret(pw_path, password)
+    if not pw_path.exists():
+        broker.add_commune(code, ensure_secret(pw_path))
     path = dir / "commune.toml"
     path.write_text(render_toml({
         "commune": {"code": code, "name": name, "province": "02", "agency_code": "000.00.19.H17", "desk": desk},
@@ -112,3 +105,44 @@ def wait_projected(central, timeout: float = 20.0) -> None:
 def received(central, tbl: str) -> int:
     """Record versions of `tbl` committed to the central store's log (projected or not)."""
     return int(central.scalar("SELECT COUNT(*) FROM record_versions WHERE tbl = ?", (tbl,)))
+
+
+def start_receiver(broker, central, **kw):
+    """An in-process receiver of `broker`'s province committing into `central`, connected."""
+    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password), central,
+                 topics=wire.Topics(broker.prefix), **kw)
+    r.start()
+    assert r.wait_connected()
+    return r
+
+
+def short_agent_timing(monkeypatch) -> None:
+    """Shorten the agent's timing so that reconnects and hellos happen within a test."""
+    monkeypatch.setattr(agent, "HELLO_TIMEOUT", 1.0)
+    monkeypatch.setattr(agent, "RECONNECT_MIN_DELAY", 0.2)
+    monkeypatch.setattr(agent, "RECONNECT_MAX_DELAY", 1)
+
+
+class AgentThread:
+    """An agent serving in a thread for the length of a `with` block; an error it raised fails
+    the block."""
+
+    def __init__(self, store, cfg):
+        self.agent = Agent(store, settings(cfg))
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.error = None
+
+    def _run(self):
+        try:
+            self.agent.run()
+        except Exception as e:  # noqa: BLE001 - reported by __exit__
+            self.error = e
+
+    def __enter__(self):
+        self.thread.start()
+        return self.agent
+
+    def __exit__(self, *exc):
+        self.agent.stop()
+        self.thread.join(10)
+        assert self.error is None, f"the agent failed: {self.error!r}"

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync import agent as agent_mod
-from tests.support import postgres
+from tests.support import postgres, sync_env
 from tests.support.broker import have_mosquitto, start_broker
 
 
@@ -36,7 +35,4 @@ def broker(tmp_path):
 
 @pytest.fixture(autouse=True)
 def short_timing(monkeypatch):
-    """The agent's timing shortened so that reconnects and hellos happen within a test."""
-    monkeypatch.setattr(agent_mod, "HELLO_TIMEOUT", 1.0)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MIN_DELAY", 0.2)
-    monkeypatch.setattr(agent_mod, "RECONNECT_MAX_DELAY", 1)
+    sync_env.short_agent_timing(monkeypatch)

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
 
 from edge import outbox
-from sync import agent as agent_mod, hub_cli, wire
+from sync import agent as agent_mod, hub_cli
 from sync.agent import Agent
 from sync.central import CentralStore
 from sync.errors import SyncTimeout
-from sync.mqtt import Endpoint
-from sync.receiver import Receiver
 from tests.support import sync_env, waiting
 from tests.support.broker import free_port
 
@@ -27,10 +24,7 @@ def wait_for(cond, timeout=15.0, step=0.05):
 def province(broker, tmp_path):
     url = f"sqlite:///{tmp_path}/central.db"
     store = CentralStore(url)
-    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password),
-                 store, topics=wire.Topics(broker.prefix))
-    r.start()
-    assert r.wait_connected()
+    r = sync_env.start_receiver(broker, store)
     r.config_path = sync_env.province_toml(tmp_path, broker, url)
     yield r
     r.stop()
@@ -43,22 +37,6 @@ def commune(broker, tmp_path):
     store = sync_env.open_store(cfg)
     yield cfg, store
     store.close()
-
-
-class Running:
-    """An agent running in a thread for the length of a `with` block."""
-
-    def __init__(self, store, cfg):
-        self.agent = Agent(store, sync_env.settings(cfg))
-        self.thread = threading.Thread(target=self.agent.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self.agent
-
-    def __exit__(self, *exc):
-        self.agent.stop()
-        self.thread.join(10)
 
 
 def _central_rows(central: CentralStore, tbl: str) -> dict[str, dict]:
@@ -99,7 +77,7 @@ def test_agent_started_offline_syncs_when_the_broker_appears(province, commune, 
     cfg, store = commune
     sync_env.make_tickets(store, 5)
     broker.stop()
-    with Running(store, cfg) as a:
+    with sync_env.AgentThread(store, cfg) as a:
         time.sleep(0.5)
         assert not a.connected
         broker.start()
@@ -111,7 +89,7 @@ def test_agent_started_offline_syncs_when_the_broker_appears(province, commune, 
 def test_decision_flows_down_and_its_new_version_flows_back_up(province, commune):
     cfg, store = commune
     d = sync_env.make_dossiers(store, 1)[0]
-    with Running(store, cfg):
+    with sync_env.AgentThread(store, cfg):
         assert wait_for(lambda: province.store.count("dossiers") == 1)
         assert hub_cli.main(["--config", str(province.config_path), "decide", d.code, "processing",
                              "--note", "Tỉnh duyệt"]) == 0
@@ -124,7 +102,7 @@ def test_decision_flows_down_and_its_new_version_flows_back_up(province, commune
 def test_refused_decision_is_reported_and_changes_nothing(province, commune):
     cfg, store = commune
     d = sync_env.make_dossiers(store, 1)[0]
-    with Running(store, cfg):
+    with sync_env.AgentThread(store, cfg):
         assert wait_for(lambda: province.store.count("dossiers") == 1)
         hub_cli.main(["--config", str(province.config_path), "decide", d.id, "returned"])
         assert wait_for(lambda: province.store.pending_outbound("00001") == [])
@@ -137,7 +115,7 @@ def test_decision_sent_while_the_commune_is_offline_waits_for_it(province, commu
     d = sync_env.make_dossiers(store, 1)[0]
     Agent(store, sync_env.settings(cfg)).run(once=True, timeout=30)
     hub_cli.main(["--config", str(province.config_path), "decide", d.code, "processing"])
-    with Running(store, cfg):
+    with sync_env.AgentThread(store, cfg):
         assert wait_for(lambda: province.store.scalar("SELECT status FROM dossiers") == "processing")
 
 
@@ -152,7 +130,7 @@ def test_online_dossier_handed_over_twice_makes_one_record(province, commune, tm
         "documents": ["Tờ khai"]}}, ensure_ascii=False))
     for _ in range(2):
         assert hub_cli.main(["--config", str(province.config_path), "hand-over", "00001", str(f)]) == 0
-    with Running(store, cfg):
+    with sync_env.AgentThread(store, cfg):
         assert wait_for(lambda: province.store.scalar("SELECT COUNT(*) FROM dossiers WHERE channel = 'online'") == 1
                         and province.store.pending_outbound("00001") == [])
         time.sleep(0.5)
@@ -172,9 +150,9 @@ def test_published_catalogue_is_installed_and_a_repeat_changes_nothing(province,
     f = tmp_path / "cat.json"
     f.write_text(json.dumps(_catalogue(store, before + 1), ensure_ascii=False))
     assert hub_cli.main(["--config", str(province.config_path), "publish", "catalogue", str(f)]) == 0
-    with Running(store, cfg) as a:
+    with sync_env.AgentThread(store, cfg) as a:
         assert wait_for(lambda: a.stats.documents_installed == 1)
-    with Running(store, cfg) as a:           # the retained document comes again: nothing changes
+    with sync_env.AgentThread(store, cfg) as a:           # the retained document comes again: nothing changes
         assert wait_for(lambda: a.connected and a._ready)
         time.sleep(0.3)
         assert a.stats.documents_installed == 0 and a.stats.documents_refused == 0
@@ -189,14 +167,14 @@ def test_invalid_document_is_refused_and_nothing_is_installed(province, commune,
     f = tmp_path / "bad.json"
     f.write_text(json.dumps(doc))
     hub_cli.main(["--config", str(province.config_path), "publish", "catalogue", str(f)])
-    with Running(store, cfg) as a:
+    with sync_env.AgentThread(store, cfg) as a:
         assert wait_for(lambda: a.stats.documents_refused == 1)
     assert store.scalar("SELECT COUNT(*) FROM procedures") == before
 
 
 def test_heartbeat_reports_backlog_and_clean_stop_marks_offline(province, commune):
     cfg, store = commune
-    with Running(store, cfg):
+    with sync_env.AgentThread(store, cfg):
         assert wait_for(lambda: [s.online for s in province.store.status()] == [True])
     assert wait_for(lambda: [s.online for s in province.store.status()] == [False])
 
@@ -208,9 +186,7 @@ def test_province_restored_from_backup_gets_everything_again(province, commune, 
     province.stop()
     province.store.close()
     fresh = CentralStore(f"sqlite:///{tmp_path}/restored.db")
-    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password), fresh,
-                 topics=wire.Topics(broker.prefix))
-    r.start()
+    r = sync_env.start_receiver(broker, fresh)
     try:
         a = Agent(store, sync_env.settings(cfg))
         a.run(once=True, timeout=30)
@@ -223,12 +199,13 @@ def test_province_restored_from_backup_gets_everything_again(province, commune, 
         province.store = CentralStore(f"sqlite:///{tmp_path}/central.db")
 
 
-def test_sync_command_without_sync_table_says_offline_only(tmp_path):
+def test_sync_command_without_sync_table_says_offline_only(tmp_path, capsys):
     from sync.edge_cli import main
     cfg = tmp_path / "commune.toml"
     cfg.write_text('[commune]\ncode = "00001"\nname = "X"\nprovince = "02"\nagency_code = "000.00.19.H17"\n'
                    f'[store]\npath = "{tmp_path}/c.db"\n')
     assert main(["--config", str(cfg), "sync", "--once"]) == 2
+    assert "set up to work offline only" in capsys.readouterr().err
 
 
 def test_sync_command_once_drains_and_exits_zero(province, commune, capsys):
@@ -244,7 +221,7 @@ def test_sync_command_once_drains_and_exits_zero(province, commune, capsys):
 def test_link_changes_are_recorded_for_the_kiosk_and_the_link_led(province, commune, broker, monkeypatch):
     cfg, store = commune
     monkeypatch.setattr(agent_mod, "STATUS_WRITE_INTERVAL", 0.0)
-    with Running(store, cfg) as a:
+    with sync_env.AgentThread(store, cfg) as a:
         assert wait_for(lambda: a.connected and store.meta_get("sync_connected") == "1")
         broker.stop()
         assert wait_for(lambda: store.meta_get("sync_connected") == "0")
@@ -267,7 +244,7 @@ def test_heartbeat_carries_printer_modem_and_backup_state(province, commune):
         rows = province.store.query("SELECT heartbeat FROM devices WHERE heartbeat IS NOT NULL")
         return json.loads(rows[0]["heartbeat"]) if rows else {}
 
-    with Running(store, cfg):
+    with sync_env.AgentThread(store, cfg):
         assert wait_for(lambda: heartbeat().get("extra", {}).get("printer"))
     hb = heartbeat()
     assert hb["extra"]["printer"] == {"state": "out of paper"}

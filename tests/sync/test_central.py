@@ -8,7 +8,7 @@ import pytest
 
 from sync import wire
 from sync.central import CentralStore
-from sync.errors import StoreUrlError
+from sync.errors import CentralStoreError, StoreUrlError
 from tests.support.sync_records import batch as _batch, dossier as _dossier
 
 
@@ -129,7 +129,7 @@ def test_failed_commit_leaves_the_store_as_it_was(central):
     bad = _batch([_dossier(2), _dossier(3)], 2)
     rows = list(bad.rows)
     rows[1] = wire.Row(3, "no_such_table", "x", 1, 1, "{}")
-    with pytest.raises(Exception):
+    with pytest.raises(CentralStoreError, match="seq 2..3 failed"):
         central.commit_batch(wire.Batch("00001", "dev-1", 2, 3, tuple(rows)))
     assert central.count("record_versions") == 1 and central.acked_seq("00001", "dev-1") == 1
 
@@ -176,7 +176,7 @@ def test_duplicates_and_conflicts_are_not_queued_for_projection(central):
 
 def test_lookups_that_decide_catch_the_projection_up_first(central):
     central.commit_batch(_batch([_dossier(7)], 1), project=False)
-    assert central.dossier_owner("000.00.19.H17-260105-0007") == ("00001", "dev-1")
+    assert central.dossier_owner("000.00.19.H17-260105-0007") == ("d-000007", "00001", "dev-1")
     assert central.pending_projection() == 0
 
 
@@ -200,7 +200,6 @@ def test_a_schema_1_store_is_migrated_keeping_what_it_holds(tmp_path):
 
 
 def test_a_store_from_newer_software_is_refused(tmp_path):
-    from sync.errors import CentralStoreError
     url = f"sqlite:///{tmp_path}/new.db"
     CentralStore(url).close()
     import sqlite3

@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from edge import config as edge_config
 from sync import demo, hub_cli
-from sync.agent import Agent, SyncSettings
+from sync.agent import Agent
 from sync.config import render_toml
 from tests.support import sync_env
 
@@ -31,9 +30,7 @@ def test_demo_province_receives_what_a_commune_makes(province, capsys):
         "store": {"path": str(data / "commune.db"), "min_free_mb": 0}, "sync": section}))
     store = sync_env.open_store(cfg_path)
     sync_env.make_tickets(store, 7)
-    cfg = edge_config.load(cfg_path)
-    Agent(store, SyncSettings.from_section(cfg.section("sync"), province="02", commune="00001")).run(
-        once=True, timeout=30)
+    Agent(store, sync_env.settings(cfg_path)).run(once=True, timeout=30)
     store.close()
     assert hub_cli.main(["--config", str(data / "province" / "province.toml"), "status", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)

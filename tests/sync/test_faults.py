@@ -17,11 +17,9 @@ from pathlib import Path
 import pytest
 
 from edge import outbox
-from sync import agent as agent_mod, wire
+from sync import wire
 from sync.agent import Agent
 from sync.central import CentralStore
-from sync.mqtt import Endpoint
-from sync.receiver import Receiver
 from tests.support import sync_env, waiting
 from tests.support.broker import have_mosquitto, start_broker
 from tests.support.mqtt_clients import Client
@@ -58,12 +56,8 @@ class Writer:
         self.store.close()
 
 
-def receiver(broker, url, group="receivers", client_id=None) -> Receiver:
-    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password),
-                 CentralStore(url), topics=wire.Topics(broker.prefix), group=group, client_id=client_id)
-    r.start()
-    assert r.wait_connected()
-    return r
+def receiver(broker, url, group="receivers", client_id=None):
+    return sync_env.start_receiver(broker, CentralStore(url), group=group, client_id=client_id)
 
 
 def assert_exactly_once(edge_store, central: CentralStore) -> None:
@@ -82,28 +76,6 @@ def drain(store, cfg, timeout=40.0):
     assert outbox.stats(store).pending == 0
 
 
-class AgentThread:
-    def __init__(self, store, cfg):
-        self.agent = Agent(store, sync_env.settings(cfg))
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.error = None
-
-    def _run(self):
-        try:
-            self.agent.run()
-        except Exception as e:  # noqa: BLE001
-            self.error = e
-
-    def __enter__(self):
-        self.thread.start()
-        return self.agent
-
-    def __exit__(self, *exc):
-        self.agent.stop()
-        self.thread.join(10)
-        assert self.error is None
-
-
 @pytest.fixture
 def setup(broker, tmp_path):
     url = f"sqlite:///{tmp_path}/central.db"
@@ -118,7 +90,7 @@ def test_broker_killed_and_restarted_mid_sync(setup):
     broker, url, cfg, store = setup
     r = receiver(broker, url)
     try:
-        with AgentThread(store, cfg) as a, Writer(cfg):
+        with sync_env.AgentThread(store, cfg) as a, Writer(cfg):
             assert wait_for(lambda: sync_env.received(r.store, "tickets") > 20)
             broker.kill()
             time.sleep(0.5)
@@ -137,7 +109,7 @@ def test_link_cut_and_restored_by_a_proxy(setup):
                                   batch_rows=20, window=4)
     r = receiver(broker, url)
     try:
-        with AgentThread(store, cfg_p) as a, Writer(cfg):
+        with sync_env.AgentThread(store, cfg_p) as a, Writer(cfg):
             assert wait_for(lambda: sync_env.received(r.store, "tickets") > 20)
             proxy.cut()
             time.sleep(1.0)
@@ -163,7 +135,7 @@ def test_receiver_killed_mid_batch(setup, tmp_path):
     central = CentralStore(url)
     procs = [_spawn(["-m", "sync.hub_cli", "--config", str(prov), "receive", "--quiet"], tmp_path / "r1.log")]
     try:
-        with AgentThread(store, cfg), Writer(cfg):
+        with sync_env.AgentThread(store, cfg), Writer(cfg):
             assert wait_for(lambda: sync_env.received(central, "tickets") > 20)
             procs[0].send_signal(signal.SIGKILL)
             procs[0].wait()

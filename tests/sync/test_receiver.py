@@ -10,8 +10,6 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync import wire
 from sync.central import CentralStore
-from sync.mqtt import Endpoint
-from sync.receiver import Receiver
 from tests.support.mqtt_clients import Client
 
 from tests.support.sync_records import batch as _batch, dossier as _dossier
@@ -25,10 +23,7 @@ def wait_for(cond, timeout=10.0, step=0.02):
 @pytest.fixture
 def hub(broker, store_url):
     store = CentralStore(store_url)
-    r = Receiver(Endpoint("127.0.0.1", broker.port, broker.receiver_user, broker.receiver_password),
-                 store, topics=wire.Topics(broker.prefix))
-    r.start()
-    assert r.wait_connected()
+    r = sync_env.start_receiver(broker, store)
     time.sleep(0.1)
     yield r
     r.stop()

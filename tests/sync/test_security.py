@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import ssl
-
-import paho.mqtt.client as mqtt
 import pytest
-from paho.mqtt.enums import CallbackAPIVersion
 
 from sync import broker as broker_mod
+from sync.mqtt import Endpoint, new_client
 from tests.support.broker import have_mosquitto, start_broker
 from tests.support.mqtt_clients import Client
+from tests.support.waiting import wait_until
 
 
 @pytest.fixture
@@ -89,18 +87,16 @@ def test_tls_listener_verifies_with_the_provincial_ca(tmp_path):
     try:
         pw = b.add_commune("00001")
         res = {}
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="tls-test", protocol=mqtt.MQTTv5)
-        c.username_pw_set("00001", pw)
-        c.tls_set(ca_certs=str(b.ca), cert_reqs=ssl.CERT_REQUIRED)
+        # the agent's own client set-up (sync.mqtt.new_client) against the TLS listener
+        c = new_client("tls-test", Endpoint("localhost", b.tls_port, "00001", pw, tls=True, ca_file=b.ca))
         c.on_connect = lambda cl, u, f, rc, p: res.setdefault("rc", rc)
         c.connect("localhost", b.tls_port)
         c.loop_start()
-        import time
-        deadline = time.monotonic() + 5
-        while "rc" not in res and time.monotonic() < deadline:
-            time.sleep(0.05)
-        c.disconnect()
-        c.loop_stop()
+        try:
+            wait_until(lambda: "rc" in res, 5, "the TLS connection's answer")
+        finally:
+            c.disconnect()
+            c.loop_stop()
         assert res["rc"].value == 0
     finally:
         b.stop()
