@@ -14,7 +14,7 @@ from typing import Any, Callable
 from gpiozero import Button
 from gpiozero.exc import GPIOZeroError
 
-from .base import Device, DeviceState
+from .base import Device, DeviceState, MissingDevice
 from .config import Pins
 from .errors import DeviceMissingError
 
@@ -79,15 +79,8 @@ class Buttons(Device):
         self.buttons.clear()
 
 
-class MissingButtons(Device):
+class MissingButtons(MissingDevice):
     name = "buttons"
 
     def __init__(self, reason: str, configured: bool = True):
-        self.reason = reason
-        self.configured = configured
-
-    def state(self) -> DeviceState:
-        return DeviceState(self.name, self.configured, False, False, self.reason)
-
-    def close(self) -> None:
-        pass
+        super().__init__(self.name, reason, configured)

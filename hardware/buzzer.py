@@ -7,7 +7,7 @@ from typing import Any
 from gpiozero import Buzzer
 from gpiozero.exc import GPIOZeroError
 
-from .base import Device, DeviceState
+from .base import Device, DeviceState, MissingDevice
 from .errors import DeviceMissingError
 
 #: name → (on seconds, off seconds, count)
@@ -44,18 +44,11 @@ class Beeper(Device):
             pass
 
 
-class MissingBeeper(Device):
+class MissingBeeper(MissingDevice):
     name = "buzzer"
 
     def __init__(self, reason: str, configured: bool = True):
-        self.reason = reason
-        self.configured = configured
+        super().__init__(self.name, reason, configured)
 
     def beep(self, pattern: str = "ok") -> None:
-        pass
-
-    def state(self) -> DeviceState:
-        return DeviceState(self.name, self.configured, False, False, self.reason)
-
-    def close(self) -> None:
         pass

@@ -43,6 +43,8 @@ DEFAULT_PINS: dict[str, int] = {
     "button_shutdown": 3,
 }
 BAUDS = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
+#: The print spool's folder under data_dir when `[hardware] spool_dir` is not set.
+SPOOL_DIRNAME = "print-spool"
 
 
 @dataclass(frozen=True)
@@ -81,10 +83,8 @@ class SerialConfig:
 
 
 @dataclass(frozen=True)
-class ModemConfig:
-    port: str
+class ModemConfig(SerialConfig):
     baud: int = 115200
-    timeout_s: float = 2.0
     poll_s: float = 60.0
 
 
@@ -131,6 +131,10 @@ def _baud(sec: Section, default: int) -> int:
     return baud
 
 
+def _timeout(sec: Section) -> float:
+    return sec.float("timeout_s", 2.0, min=0.05, max=60)
+
+
 def from_section(sec: Section, data_dir: Path | None = None) -> HardwareConfig:
     """Validate a `[hardware]` table (possibly empty). Raises ConfigError naming the bad key."""
     sec.known("pins", "printer", "scanner", "modem", "gpio", "shutdown_command", "shutdown_hold_s",
@@ -147,17 +151,15 @@ def from_section(sec: Section, data_dir: Path | None = None) -> HardwareConfig:
                            choices=("serial", "usblp"))
         printer = PrinterConfig(port=port, baud=_baud(p, 9600), connection=connection,
                                 profile=p.str("profile", "generic-58"), width=width,
-                                timeout_s=p.float("timeout_s", 2.0, min=0.05, max=60))
+                                timeout_s=_timeout(p))
     if "scanner" in sec:
         s = sec.table("scanner")
         s.known("port", "baud", "timeout_s")
-        scanner = SerialConfig(port=s.str("port"), baud=_baud(s, 9600),
-                               timeout_s=s.float("timeout_s", 2.0, min=0.05, max=60))
+        scanner = SerialConfig(port=s.str("port"), baud=_baud(s, 9600), timeout_s=_timeout(s))
     if "modem" in sec:
         m = sec.table("modem")
         m.known("port", "baud", "timeout_s", "poll_s")
-        modem = ModemConfig(port=m.str("port"), baud=_baud(m, 115200),
-                            timeout_s=m.float("timeout_s", 2.0, min=0.05, max=60),
+        modem = ModemConfig(port=m.str("port"), baud=_baud(m, 115200), timeout_s=_timeout(m),
                             poll_s=m.float("poll_s", 60.0, min=1, max=3600))
     command = sec.list_str("shutdown_command", ["systemctl", "poweroff"])
     if not command or not command[0].strip():
@@ -165,7 +167,7 @@ def from_section(sec: Section, data_dir: Path | None = None) -> HardwareConfig:
                         command)
     spool = sec.path("spool_dir", None)
     if spool is None and data_dir is not None:
-        spool = Path(data_dir) / "print-spool"
+        spool = Path(data_dir) / SPOOL_DIRNAME
     return HardwareConfig(
         pins=_pins(sec.table("pins")),
         gpio=sec.bool("gpio", True),

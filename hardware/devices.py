@@ -17,13 +17,14 @@ from typing import Any, Callable
 from .base import Device, DeviceState
 from .buttons import Buttons, MissingButtons
 from .buzzer import Beeper, MissingBeeper
-from .config import HardwareConfig
+from .config import SPOOL_DIRNAME, HardwareConfig
 from .errors import DeviceMissingError
 from .leds import MissingLights, StatusLights
 from .modem import MissingModem, SerialModem
 from .printer import MissingPrinter, SerialPrinter
 from .profiles import Profile, load as load_profile
 from .scanner import MissingScanner, SerialScanner
+from .spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,12 @@ def open_printer(hw: HardwareConfig) -> tuple[SerialPrinter | MissingPrinter, Pr
         warning = (f"printer: port {hw.printer.port} not found; tickets and receipts are kept in the "
                    "print spool until it appears")
     return SerialPrinter(hw.printer, profile), profile, warning
+
+
+def open_spool(hw: HardwareConfig, config: Any) -> Spool:
+    """The print spool: `[hardware] spool_dir`, else `<data_dir>/print-spool` of the appliance
+    config (for an `hw` parsed without a data_dir)."""
+    return Spool(hw.spool_dir or config.data_dir / SPOOL_DIRNAME)
 
 
 def open_devices(hw: HardwareConfig, pin_factory: Any = None) -> Devices:

@@ -31,7 +31,3 @@ class PrinterError(DeviceIOError):
 
 class ProfileError(HardwareError, ValueError):
     """A printer profile file is missing or holds a bad value (the message names file and key)."""
-
-
-class LayoutError(HardwareError, ValueError):
-    """A slip cannot be laid out from the data given (a required field is missing or empty)."""

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from .config import from_config
-from .devices import open_printer
+from .devices import open_printer, open_spool
 from .printer import MissingPrinter, PrintQueue
 from .scanner import SOCKET_NAME, Scan, ScanListener
-from .spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def open_slip_printer(config: Any) -> SlipPrinter:
     printer, profile, warning = open_printer(hw)
     if warning:
         log.warning("%s", warning)
-    spool = Spool(hw.spool_dir or config.data_dir / "print-spool")
+    spool = open_spool(hw, config)
     return SlipPrinter(PrintQueue(printer, spool, profile).start(), not isinstance(printer, MissingPrinter))
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from gpiozero import LED
 from gpiozero.exc import GPIOZeroError
 
-from .base import Device, DeviceState
+from .base import Device, DeviceState, MissingDevice
 from .config import Pins
 from .errors import DeviceMissingError
 
@@ -114,14 +114,13 @@ class StatusLights(Device):
         self.leds.clear()
 
 
-class MissingLights(Device):
+class MissingLights(MissingDevice):
     """No usable GPIO: the setters do nothing."""
 
     name = "leds"
 
     def __init__(self, reason: str, configured: bool = True):
-        self.reason = reason
-        self.configured = configured
+        super().__init__(self.name, reason, configured)
         self.modes: dict[str, str] = {}
 
     def set(self, key: str, mode: str) -> None:
@@ -138,9 +137,3 @@ class MissingLights(Device):
 
     def set_backlog(self, pending: int, oldest_age_s: float | None, fast_after_s: float) -> str:
         return backlog_mode(pending, oldest_age_s, fast_after_s)
-
-    def state(self) -> DeviceState:
-        return DeviceState(self.name, self.configured, False, False, self.reason)
-
-    def close(self) -> None:
-        pass

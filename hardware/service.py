@@ -24,12 +24,12 @@ from edge.store import Store
 from . import status as status_file
 from .base import DeviceState
 from .config import HardwareConfig, from_config
-from .devices import Devices, open_devices
+from .devices import Devices, open_devices, open_spool
 from .errors import PrinterError
 from .modem import ModemPoller, ModemStatus
 from .printer import PrintQueue
 from .scanner import SOCKET_NAME, Scan, forward
-from .spool import Job, Spool
+from .spool import Job
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +57,6 @@ def ticket_slip(store: Store, t: tickets.Ticket) -> slips.Slip:
     return slips.ticket(store, t.label, t.service_name, t.issued_at, tickets.position(store, t.id), t.priority)
 
 
-def link_up(store: Store) -> bool:
-    """True while the sync agent reports the broker reachable (the link LED)."""
-    return edge_status.link_up(store)
-
-
 def _age_s(iso: str | None) -> float | None:
     if not iso:
         return None
@@ -87,7 +82,7 @@ class HardwareService:
         self.devices: Devices = open_devices(self.hw, pin_factory=pin_factory)
         self._own_store = store is None
         try:
-            self.spool = Spool(self.hw.spool_dir or config.data_dir / "print-spool")
+            self.spool = open_spool(self.hw, config)
             self.store = store or Store.open(config)
         except BaseException:
             self.devices.close()
@@ -175,7 +170,7 @@ class HardwareService:
         try:
             self.store.check_disk()
             st = outbox.stats(self.store)
-            link = link_up(self.store)
+            link = edge_status.link_up(self.store)
             self.fault = None
         except EdgeError as e:
             if self.fault != str(e):

@@ -49,8 +49,30 @@ led_fault = false
     ({"pins": {"led_powr": 5}}, "[hardware.pins] led_powr: unknown key"),
     ({"shutdown_command": []}, "[hardware] shutdown_command"),
     ({"modem": {"port": "/dev/x", "poll_s": 0}}, "[hardware.modem] poll_s"),
+    ({"printer": {"port": "/dev/x", "timeout_s": 0.01}}, "[hardware.printer] timeout_s"),
+    ({"scanner": {"port": "/dev/x", "timeout_s": 0}}, "[hardware.scanner] timeout_s"),
+    ({"modem": {"port": "/dev/x", "timeout_s": 61}}, "[hardware.modem] timeout_s"),
 ])
 def test_bad_values_name_the_table_and_key(raw, message):
     with pytest.raises(ConfigError) as e:
         hw.parse(raw, source="/etc/commune-edge/commune.toml")
     assert message in str(e.value) and "/etc/commune-edge/commune.toml" in str(e.value)
+
+
+def test_spool_is_the_configured_folder_else_print_spool_under_data_dir(config, tmp_path):
+    from hardware.devices import open_spool
+    assert open_spool(hw.parse({}), config).root == config.data_dir / "print-spool"
+    assert open_spool(hw.parse({"spool_dir": str(tmp_path / "s")}), config).root == tmp_path / "s"
+
+
+def test_missing_gpio_devices_report_like_every_missing_device():
+    from hardware.base import MissingDevice
+    from hardware.buttons import MissingButtons
+    from hardware.buzzer import MissingBeeper
+    from hardware.leds import MissingLights
+    for cls, name in ((MissingButtons, "buttons"), (MissingBeeper, "buzzer"), (MissingLights, "leds")):
+        d = cls("GPIO not usable")
+        assert isinstance(d, MissingDevice) and (d.name, d.reason, d.configured) == (name, "GPIO not usable", True)
+        assert d.state().line().split() == [name, "missing", "GPIO", "not", "usable"]
+        assert cls("off", configured=False).state().configured is False
+        d.close()

@@ -6,8 +6,6 @@ import os
 import queue
 import time
 
-import pytest
-
 from edge import config as config_mod, slips
 from edge.store import Store
 from hardware import kiosk
@@ -17,11 +15,6 @@ from .fakes import qr_data
 from ..conftest import write_config
 
 GOOD = "002090001234|123456789|Nguyễn Văn Đức|15031990|Nam|Thôn Tha, xã Phương Độ, Hà Giang|20042021"
-
-
-@pytest.fixture(autouse=True)
-def _short_wait(monkeypatch):
-    monkeypatch.setattr(kiosk, "KIOSK_WAIT_S", 3.0)
 
 
 def _config(tmp_path, extra: str = ""):

@@ -26,10 +26,6 @@ SLIP = Slip("receipt", "000.00.19.H17-261126-0001", (
 ))
 
 
-def wait_for(predicate, timeout: float = 10.0) -> None:
-    wait_until(predicate, timeout)
-
-
 def _printer(fp, profile="generic-58", timeout=0.5, connection="serial") -> SerialPrinter:
     return SerialPrinter(PrinterConfig(port=str(fp.pty.link), timeout_s=timeout, connection=connection),
                          profiles.load(profile))
@@ -161,7 +157,7 @@ def test_unplug_mid_print_keeps_job_and_reprints_when_printer_returns(fake_print
 
             second = fake_printer("printer")           # plugged back in, same by-id link
             q.retry()
-            wait_for(lambda: (spool.get(job.id) or job).state == "done")
+            wait_until(lambda: (spool.get(job.id) or job).state == "done")
         finally:
             q.close()
     job2 = second.wait_jobs(1)[0]
@@ -190,7 +186,7 @@ def test_a_printer_that_stays_off_is_reported_once_not_at_every_retry(fake_print
         q = PrintQueue(p, Spool(tmp_path / "spool"), p.profile, on_error=errors.append).start()
         try:
             job = q.submit(SLIP)
-            wait_for(lambda: (q.spool.get(job.id) or job).attempts >= 3)
+            wait_until(lambda: (q.spool.get(job.id) or job).attempts >= 3)
         finally:
             q.close()
     assert len(errors) == 1 and errors[0].reason == "offline"

@@ -16,17 +16,13 @@ GOOD = "002090001234|123456789|Nguyễn Văn Đức|15031990|Nam|Thôn Tha, xã 
 BAD_DOB = "002090001234|123456789|Nguyễn Văn Đức|31021990|Nam|Thôn Tha, xã Phương Độ, Hà Giang|20042021"
 
 
-def wait_for(predicate, timeout: float = 5.0) -> None:
-    wait_until(predicate, timeout)
-
-
 @pytest.fixture
 def scans(make_pty):
     p = make_pty("scanner")
     got: queue.Queue = queue.Queue()
     s = SerialScanner(SerialConfig(port=str(p.link))).start(got.put)
     try:
-        wait_for(lambda: s.connected_to == p.path)           # scans before the port opens are lost
+        wait_until(lambda: s.connected_to == p.path, 5.0)           # scans before the port opens are lost
         yield p, got, s
     finally:
         s.close()
@@ -68,7 +64,7 @@ def test_scanner_unplugged_and_replugged_keeps_reading(scans, make_pty):
     p, got, s = scans
     p.close_master()
     again = make_pty("scanner")                              # same link, new pty
-    wait_for(lambda: s.connected_to == again.path)
+    wait_until(lambda: s.connected_to == again.path, 5.0)
     os.write(again.master, b"A001\r\n")
     assert got.get(timeout=5).text == "A001"
 

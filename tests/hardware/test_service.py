@@ -20,10 +20,6 @@ BUTTON_TICKET, BUTTON_PRIORITY, BUTTON_SHUTDOWN = 23, 24, 3
 LED_BACKLOG, LED_LINK, LED_FAULT = 13, 6, 19
 
 
-def wait_for(predicate, timeout: float = 10.0, what: str = "condition"):
-    return wait_until(predicate, timeout, what)
-
-
 @pytest.fixture
 def appliance(tmp_path, fake_printer):
     """A config with a printer on a pty and a shutdown command that leaves a marker file."""
@@ -82,7 +78,7 @@ def test_ticket_is_stored_when_the_printer_is_off_and_printed_when_it_returns(se
     _, fp, _ = appliance
     fp.silent = True
     press(pin_factory, BUTTON_TICKET)
-    wait_for(lambda: service.queue.last_error, what="the print error")
+    wait_until(lambda: service.queue.last_error, what="the print error")
     assert [t.label for t in tickets.today(service.store)] == ["A001"]
     assert service.queue.last_error.reason == "offline" and fp.jobs() == []
     fp.silent = False
@@ -91,11 +87,11 @@ def test_ticket_is_stored_when_the_printer_is_off_and_printed_when_it_returns(se
 
 
 def test_backlog_led_follows_the_outbox(service, pin_factory):
-    wait_for(lambda: service.backlog_mode == "off", what="backlog off")
+    wait_until(lambda: service.backlog_mode == "off", what="backlog off")
     tickets.issue(service.store, actor="test")             # one unsynced outbox row
-    wait_for(lambda: service.backlog_mode == "slow", what="backlog slow")
+    wait_until(lambda: service.backlog_mode == "slow", what="backlog slow")
     outbox.ack_upto(service.store, outbox.last_seq(service.store))
-    wait_for(lambda: service.backlog_mode == "off", what="backlog off after ack")
+    wait_until(lambda: service.backlog_mode == "off", what="backlog off after ack")
     assert not service.devices.lights.leds["backlog"].is_lit
 
 
@@ -103,29 +99,29 @@ def test_backlog_led_blinks_fast_when_the_oldest_row_is_too_old(service):
     tickets.issue(service.store, actor="test")
     with service.store.atomic():
         service.store.conn.execute("UPDATE outbox SET created_at = '2020-01-01T00:00:00.000Z'")
-    wait_for(lambda: service.backlog_mode == "fast", what="backlog fast")
+    wait_until(lambda: service.backlog_mode == "fast", what="backlog fast")
 
 
 def test_backlog_led_pin_toggles_while_rows_wait(service, pin_factory):
     tickets.issue(service.store, actor="test")
-    wait_for(lambda: service.backlog_mode == "slow", what="backlog slow")
+    wait_until(lambda: service.backlog_mode == "slow", what="backlog slow")
     pin = pin_factory.pin(LED_BACKLOG)
     seen = set()
-    wait_for(lambda: seen.add(pin.state) or len(seen) == 2, timeout=5, what="the LED to blink")
+    wait_until(lambda: seen.add(pin.state) or len(seen) == 2, timeout=5, what="the LED to blink")
 
 
 def test_link_led_follows_the_sync_agent(service, pin_factory):
     with service.store.atomic():
         service.store.meta_set("sync_connected", "1")
-    wait_for(lambda: pin_factory.pin(LED_LINK).state, what="link LED on")
+    wait_until(lambda: pin_factory.pin(LED_LINK).state, what="link LED on")
     with service.store.atomic():
         service.store.meta_set("sync_connected", "0")
-    wait_for(lambda: not pin_factory.pin(LED_LINK).state, what="link LED off")
+    wait_until(lambda: not pin_factory.pin(LED_LINK).state, what="link LED off")
 
 
 def test_fault_led_lights_when_the_disk_is_below_the_floor(service, pin_factory):
     service.store.min_free_bytes = 1 << 62
-    wait_for(lambda: pin_factory.pin(LED_FAULT).state, what="fault LED on")
+    wait_until(lambda: pin_factory.pin(LED_FAULT).state, what="fault LED on")
     assert "Disk almost full" in service.fault
 
 
@@ -134,7 +130,7 @@ def test_holding_shutdown_runs_the_configured_command(service, appliance, pin_fa
     pin = pin_factory.pin(BUTTON_SHUTDOWN)
     pin.drive_low()
     try:
-        wait_for(lambda: marker.exists() and marker.read_text() == "bye", what="the shutdown command")
+        wait_until(lambda: marker.exists() and marker.read_text() == "bye", what="the shutdown command")
     finally:
         pin.drive_high()
     assert service.shutdown_runs == 1
@@ -144,14 +140,14 @@ def test_short_press_of_shutdown_does_nothing(service, appliance, pin_factory):
     _, _, marker = appliance
     press(pin_factory, BUTTON_SHUTDOWN, hold=0.1)
     press(pin_factory, BUTTON_TICKET)                        # something observable that comes after
-    wait_for(lambda: tickets.today(service.store), what="the ticket")
+    wait_until(lambda: tickets.today(service.store), what="the ticket")
     time.sleep(service.hw.shutdown_hold_s + 0.2)             # longer than the hold time
     assert not marker.exists() and service.shutdown_runs == 0
 
 
 def test_status_file_lists_devices_for_the_kiosk(service, appliance):
     cfg, _, _ = appliance
-    doc = wait_for(lambda: status_file.read(cfg.data_dir), what="the status file")
+    doc = wait_until(lambda: status_file.read(cfg.data_dir), what="the status file")
     names = [d["name"] for d in doc["devices"]]
     assert names == ["leds", "buttons", "buzzer", "printer", "scanner"]
     assert doc["modem"]["error"] and doc["print_spool"]["pending"] == 0
@@ -177,10 +173,10 @@ timeout_s = 0.5
 """))
     with HardwareService(cfg, pin_factory=pin_factory) as svc:
         press(pin_factory, BUTTON_TICKET)
-        wait_for(lambda: svc.queue.last_error, what="the print error")
+        wait_until(lambda: svc.queue.last_error, what="the print error")
         assert svc.queue.last_error.reason == "unplugged"
         assert [t.label for t in tickets.today(svc.store)] == ["A001"]
-        doc = wait_for(lambda: (status_file.read(cfg.data_dir) or {}).get("print_spool", {}).get("pending"),
+        doc = wait_until(lambda: (status_file.read(cfg.data_dir) or {}).get("print_spool", {}).get("pending"),
                        what="the spool in the status file")
         assert doc == 1
         second = fake_printer("printer")                     # plugged back in
@@ -195,7 +191,7 @@ def test_hardware_run_stops_cleanly_on_sigterm(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "edge.cli", "--config", str(path), "hardware", "run"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=Path(__file__).parents[2])
     try:
-        wait_for(lambda: status_file.read(tmp_path / "appliance"), timeout=20, what="the status file")
+        wait_until(lambda: status_file.read(tmp_path / "appliance"), timeout=20, what="the status file")
         proc.send_signal(signal.SIGTERM)
         _, err = proc.communicate(timeout=20)
     finally:
@@ -208,7 +204,7 @@ def test_ticket_button_with_the_disk_full_issues_nothing_and_beeps_an_error(serv
     _, fp, _ = appliance
     service.store.min_free_bytes = 1 << 62
     press(pin_factory, BUTTON_TICKET)
-    wait_for(lambda: service.devices.beeper.last == "error", what="the error beep")
+    wait_until(lambda: service.devices.beeper.last == "error", what="the error beep")
     assert tickets.today(service.store) == [] and service.spool.jobs("pending") == []
     assert fp.jobs() == []
 
@@ -216,8 +212,8 @@ def test_ticket_button_with_the_disk_full_issues_nothing_and_beeps_an_error(serv
 def test_power_led_beats_while_the_service_loop_runs(service, pin_factory):
     pin = pin_factory.pin(5)
     pin.clear_states()
-    wait_for(lambda: [s.state for s in pin.states].count(False) >= 2, what="two heartbeats")
-    wait_for(lambda: pin.state, what="the power LED back on after a beat")
+    wait_until(lambda: [s.state for s in pin.states].count(False) >= 2, what="two heartbeats")
+    wait_until(lambda: pin.state, what="the power LED back on after a beat")
 
 
 def test_repeated_presses_in_quick_succession_give_one_ticket(service, appliance, pin_factory):
