@@ -240,7 +240,8 @@ def export(store: Any, req: ExportRequest) -> ExportResult:
                     n += 1
             f.flush()
             os.fsync(f.fileno())
-        sha = hashlib.sha256(tmp.read_bytes()).hexdigest()
+        with open(tmp, "rb") as fb:          # streamed: an export can be larger than memory
+            sha = hashlib.file_digest(fb, "sha256").hexdigest()
         record_audit(store, req, n, sha)
         os.replace(tmp, req.out)
     except OSError as e:
