@@ -572,11 +572,6 @@ def _restore(config: Config, s: BackupSettings, existing: list[Path]) -> Restore
 
 # -- CLI ----------------------------------------------------------------------------------------
 
-def _config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                   help="appliance config (default: $COMMUNE_EDGE_CONFIG or /etc/commune-edge/commune.toml)")
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
     config = load(getattr(args, "config", None))
     s = settings(config)
@@ -632,22 +627,20 @@ def register_cli(subparsers) -> None:
     """Add `backup run|status|config` and `restore` to the commune-edge CLI."""
     backup = subparsers.add_parser("backup", help="continuous backup of the store with Litestream",
                                    description="Continuous backup of the record store with Litestream.")
-    sub = backup.add_subparsers(dest="backup_command", required=True, metavar="COMMAND")
+    from .cli import nested
+    sub = nested(backup, "backup_command")
     p = sub.add_parser("run", help="replicate the store, restarting Litestream whenever it exits",
                        description="Run litestream replicate for the store and restart it with a "
                        "growing pause whenever it exits. Stops on SIGTERM/SIGINT.")
-    _config_arg(p)
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("status", help="how far the replica is behind; exit 1 on a problem",
                        description="Replication state: service, local and replica positions.")
-    _config_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--no-probe", action="store_true",
                    help="do not contact the replica; use the service's last probe")
     p.set_defaults(func=_cmd_status)
     p = sub.add_parser("config", help="print the generated Litestream config",
                        description="Print the Litestream config generated from [backup].")
-    _config_arg(p)
     p.set_defaults(func=_cmd_config)
 
     p = subparsers.add_parser("restore", help="restore the store from a backup replica",

@@ -244,12 +244,8 @@ def _parse_days(doc: dict[str, Any], version: int, source: str) -> list[tuple[st
     seen: dict[str, int] = {}
     for i, entry in enumerate(days):
         where = f"days[{i}]"
-        if not isinstance(entry, dict):
-            problems.add(where, f"must be an object, got {describe(entry)}")
+        if not problems.object(entry, where, ("date", "kind", "name", "reference")):
             continue
-        unknown = set(entry) - {"date", "kind", "name", "reference"}
-        if unknown:
-            problems.add(where, f"unknown key(s) {', '.join(sorted(unknown))}")
         raw = entry.get("date")
         day = None
         try:
@@ -268,10 +264,7 @@ def _parse_days(doc: dict[str, Any], version: int, source: str) -> list[tuple[st
         kind = entry.get("kind")
         if kind not in ("off", "work"):
             problems.add(f"{where}.kind", f"must be 'off' or 'work', got {describe(kind)}")
-        name = entry.get("name")
-        if not isinstance(name, str) or not name.strip() or len(name) > 200:
-            problems.add(f"{where}.name", f"must be a non-empty text of at most 200 characters, "
-                                          f"got {describe(name)}")
+        name = problems.text(entry, "name", where, limit=200)
         ref = entry.get("reference")
         if ref is not None and (not isinstance(ref, str) or len(ref) > 200):
             problems.add(f"{where}.reference", f"must be a text of at most 200 characters, "
@@ -280,7 +273,7 @@ def _parse_days(doc: dict[str, Any], version: int, source: str) -> list[tuple[st
             provenance = f"province calendar v{version} ({source})"
             if ref and ref.strip():
                 provenance += f": {ref.strip()}"
-            rows.append((raw, kind, name.strip(), provenance))
+            rows.append((raw, kind, name, provenance))
     problems.raise_if_any()
     return rows
 
@@ -318,7 +311,4 @@ def ensure_bundled_demo(store: "Store") -> int:
 
     For demo stores only: its provincial days are invented. Returns the installed version.
     """
-    if documents.has_any(store, "calendar"):
-        return current_version(store)
-    path = documents.bundled_path(BUNDLED_DEMO)
-    return import_document(store, documents.load_file(path), f"bundled {path.name}", bundled=True)
+    return documents.ensure_bundled(store, "calendar", BUNDLED_DEMO, import_document)

@@ -63,10 +63,11 @@ def current_version(store: "Store") -> int:
 
 def _resolve(store: "Store", version: int | None) -> int:
     if version is None:
-        if not documents.has_any(store, "catalogue"):
+        latest = documents.latest_version(store, "catalogue")
+        if latest is None:
             raise NotFoundError("Chưa có danh mục thủ tục (no procedure catalogue is installed; "
                                 "run `commune-edge catalogue import FILE`)")
-        return current_version(store)
+        return latest
     if not store.scalar("SELECT 1 FROM documents WHERE kind = 'catalogue' AND version = ?", (version,)):
         raise NotFoundError(f"Không có danh mục thủ tục phiên bản {version} "
                             f"(catalogue version {version} is not installed)")
@@ -103,9 +104,9 @@ def search(store: "Store", text: str) -> list[Procedure]:
     name, English name or field, ignoring case and Vietnamese accents ("khai sinh" finds
     "Đăng ký khai sinh"). Empty text lists all.
     """
-    if not documents.has_any(store, "catalogue"):
+    version = documents.latest_version(store, "catalogue")
+    if version is None:
         return []
-    version = current_version(store)
     words = tokens(text)
     sql = "SELECT * FROM procedures WHERE catalogue_version = ?"
     params: list[Any] = [version]
@@ -141,12 +142,8 @@ def _parse(doc: dict[str, Any], version: int) -> list[dict[str, Any]]:
     seen: dict[str, int] = {}
     for i, entry in enumerate(entries):
         where = f"procedures[{i}]"
-        if not isinstance(entry, dict):
-            problems.add(where, f"must be an object, got {describe(entry)}")
+        if not problems.object(entry, where, KEYS):
             continue
-        unknown = set(entry) - KEYS
-        if unknown:
-            problems.add(where, f"unknown key(s) {', '.join(sorted(unknown))}")
         code = entry.get("code")
         if not isinstance(code, str) or not CODE_RE.match(code):
             problems.add(f"{where}.code", "must be 1–40 letters, digits, '.', '_' or '-', "
@@ -214,8 +211,5 @@ def ensure_bundled(store: "Store") -> int:
     installed; any catalogue the province sends (version ≥ 1) supersedes it. Returns the installed
     catalogue version.
     """
-    if documents.has_any(store, "catalogue"):
-        return current_version(store)
-    path = documents.bundled_path(BUNDLED)
-    return import_document(store, documents.load_file(path), f"bundled {path.name}", bundled=True)
+    return documents.ensure_bundled(store, "catalogue", BUNDLED, import_document)
 

@@ -125,7 +125,8 @@ class _SubParsers:
         return p
 
 
-def _nested(p: argparse.ArgumentParser, dest: str) -> _SubParsers:
+def nested(p: argparse.ArgumentParser, dest: str) -> _SubParsers:
+    """Sub-commands of `p` (stored in `dest`); each accepts --config like a first-level command."""
     sub = p.add_subparsers(dest=dest, metavar="COMMAND", required=True)
     return _SubParsers(sub)
 
@@ -161,7 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_search)
 
     p = sub.add_parser("audit", help="the hash-chained audit log")
-    asub = _nested(p, "audit_command")
+    asub = nested(p, "audit_command")
     v = asub.add_parser("verify", help="check the chain; exit 1 naming the first bad row")
     v.set_defaults(func=cmd_audit_verify)
 

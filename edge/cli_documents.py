@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, Callable
 
-from . import calendar, catalogue, config as config_mod, documents, forms
+from . import calendar, catalogue, documents, dossiers, forms
+from .cli import nested, open_store
 from .clock import parse_iso
 from .documents import StaleDocument
 from .errors import ValidationError
@@ -21,16 +22,11 @@ from .errors import ValidationError
 EXIT_STALE = 1
 
 
-def _store(args: argparse.Namespace):
-    from .store import Store
-    return Store.open(config_mod.load(getattr(args, "config", None)))
-
-
 def _import(module: Any, kind: str) -> Callable[[argparse.Namespace], int]:
     def handler(args: argparse.Namespace) -> int:
         path = Path(args.file)
         doc = documents.load_file(path)
-        with _store(args) as store:
+        with open_store(args) as store:
             try:
                 version = module.import_document(store, doc, f"file {path.resolve()}",
                                                  actor=args.actor)
@@ -49,17 +45,15 @@ def cmd_calendar_due(args: argparse.Namespace) -> int:
     except ValueError:
         raise ValidationError(f"--received: {args.received!r} is not an ISO date-time such as "
                               "2026-11-26T14:30 (local time) or 2026-11-26T07:30Z") from None
-    with _store(args) as store:
-        proc = catalogue.get(store, args.procedure)
-        days = proc.deadline_days + (proc.verification_days if args.verification else 0)
-        due = calendar.WorkCalendar.load(store).due_date(received, days)
+    with open_store(args) as store:
+        due = dossiers.preview_due_date(store, args.procedure, received, verification=args.verification)
     print(due.isoformat())
     return 0
 
 
 def cmd_calendar_days(args: argparse.Namespace) -> int:
     """List the year's days off and make-up working days with their provenance."""
-    with _store(args) as store:
+    with open_store(args) as store:
         cal = calendar.WorkCalendar.load(store)
     days = cal.special_days(args.year)
     if args.json:
@@ -73,7 +67,7 @@ def cmd_calendar_days(args: argparse.Namespace) -> int:
 
 def cmd_catalogue_list(args: argparse.Namespace) -> int:
     """List the procedures of the current (or a given) catalogue version."""
-    with _store(args) as store:
+    with open_store(args) as store:
         procs = catalogue.procedures(store, args.version)
     if args.json:
         print(json.dumps([{**p.__dict__, "documents": list(p.documents)} for p in procs],
@@ -88,19 +82,11 @@ def cmd_catalogue_list(args: argparse.Namespace) -> int:
 
 def cmd_forms_list(args: argparse.Namespace) -> int:
     """List the current report forms."""
-    with _store(args) as store:
+    with open_store(args) as store:
         defs = forms.definitions(store)
     for d in defs:
         print(f"{d.code:14} v{d.version}  {d.period:9}  {d.title}  ({len(d.fields)} trường)")
     return 0
-
-
-def _leaf(action: Any, name: str, help: str) -> argparse.ArgumentParser:
-    p = action.add_parser(name, help=help, description=help)
-    # SUPPRESS keeps a --config given before the command from being reset to None here.
-    p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                   help=f"appliance config (default: ${config_mod.ENV_VAR} or {config_mod.DEFAULT_PATH})")
-    return p
 
 
 def _actor(p: argparse.ArgumentParser) -> None:
@@ -110,38 +96,38 @@ def _actor(p: argparse.ArgumentParser) -> None:
 def register(subparsers: Any) -> None:
     """Add the `catalogue`, `calendar` and `forms` commands to the `commune-edge` parser."""
     cat = subparsers.add_parser("catalogue", help="the procedure catalogue")
-    cat_sub = cat.add_subparsers(dest="catalogue_command", metavar="COMMAND", required=True)
-    p = _leaf(cat_sub, "import", "install a catalogue document (JSON, see docs/documents.md)")
+    cat_sub = nested(cat, "catalogue_command")
+    p = cat_sub.add_parser("import", help="install a catalogue document (JSON, see docs/documents.md)")
     p.add_argument("file", metavar="FILE", help="the catalogue document")
     _actor(p)
     p.set_defaults(func=_import(catalogue, "catalogue"))
-    p = _leaf(cat_sub, "list", "list the procedures of the current catalogue")
+    p = cat_sub.add_parser("list", help="list the procedures of the current catalogue")
     p.add_argument("--version", type=int, default=None, help="an older catalogue version")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_catalogue_list)
 
     cal = subparsers.add_parser("calendar", help="the working-day calendar")
-    cal_sub = cal.add_subparsers(dest="calendar_command", metavar="COMMAND", required=True)
-    p = _leaf(cal_sub, "import", "install a province calendar document (JSON, see docs/documents.md)")
+    cal_sub = nested(cal, "calendar_command")
+    p = cal_sub.add_parser("import", help="install a province calendar document (JSON, see docs/documents.md)")
     p.add_argument("file", metavar="FILE", help="the calendar document")
     _actor(p)
     p.set_defaults(func=_import(calendar, "calendar"))
-    p = _leaf(cal_sub, "due", "print the due date of a dossier (YYYY-MM-DD)")
+    p = cal_sub.add_parser("due", help="print the due date of a dossier (YYYY-MM-DD)")
     p.add_argument("--procedure", required=True, metavar="CODE", help="procedure code in the current catalogue")
     p.add_argument("--received", required=True, metavar="ISO-DATETIME",
                    help="reception time, e.g. 2026-11-26T14:30 (local time unless it has an offset)")
     p.add_argument("--verification", action="store_true", help="add the procedure's verification days")
     p.set_defaults(func=cmd_calendar_due)
-    p = _leaf(cal_sub, "days", "list a year's days off and make-up working days with provenance")
+    p = cal_sub.add_parser("days", help="list a year's days off and make-up working days with provenance")
     p.add_argument("year", type=int, metavar="YEAR")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_calendar_days)
 
     frm = subparsers.add_parser("forms", help="the province's report forms")
-    frm_sub = frm.add_subparsers(dest="forms_command", metavar="COMMAND", required=True)
-    p = _leaf(frm_sub, "import", "install a forms document (JSON, see docs/documents.md)")
+    frm_sub = nested(frm, "forms_command")
+    p = frm_sub.add_parser("import", help="install a forms document (JSON, see docs/documents.md)")
     p.add_argument("file", metavar="FILE", help="the forms document")
     _actor(p)
     p.set_defaults(func=_import(forms, "forms"))
-    p = _leaf(frm_sub, "list", "list the current report forms")
+    p = frm_sub.add_parser("list", help="list the current report forms")
     p.set_defaults(func=cmd_forms_list)

@@ -14,23 +14,11 @@ import json
 import sys
 from typing import Any
 
-from . import config as config_mod, staff
+from . import staff
+from .cli import nested, open_store
 from .errors import ValidationError
 
 ACTOR = "cli"
-
-
-def _open(args: argparse.Namespace):
-    from .store import Store
-    return Store.open(config_mod.load(getattr(args, "config", None)))
-
-
-def _add_config(p: argparse.ArgumentParser) -> None:
-    try:
-        p.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                       help=f"appliance config (default: ${config_mod.ENV_VAR} or {config_mod.DEFAULT_PATH})")
-    except argparse.ArgumentError:  # the caller's sub-parser factory already added it
-        pass
 
 
 def _read_pin(args: argparse.Namespace) -> str:
@@ -61,14 +49,14 @@ def _state(account: dict[str, Any]) -> str:
 
 def cmd_add(args: argparse.Namespace) -> int:
     pin = _read_pin(args)
-    with _open(args) as store:
+    with open_store(args) as store:
         account = staff.add(store, args.username, args.name, args.role, pin, actor=ACTOR)
     print(f"added {account['username']} ({account['role']}): {account['full_name']}")
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    with _open(args) as store:
+    with open_store(args) as store:
         accounts = staff.list_staff(store)
     if args.json:
         print(json.dumps(accounts, ensure_ascii=False, indent=2))
@@ -85,7 +73,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def _simple(action):
     def run(args: argparse.Namespace) -> int:
-        with _open(args) as store:
+        with open_store(args) as store:
             account = action(store, args.username, ACTOR)
         print(f"{account['username']}: {_state(account)}")
         return 0
@@ -94,7 +82,7 @@ def _simple(action):
 
 def cmd_set_pin(args: argparse.Namespace) -> int:
     pin = _read_pin(args)
-    with _open(args) as store:
+    with open_store(args) as store:
         account = staff.set_pin(store, args.username, pin, ACTOR)
     print(f"{account['username']}: new PIN set")
     return 0
@@ -104,12 +92,10 @@ def register(subparsers: Any) -> None:
     """Add `staff add|list|disable|enable|unlock|set-pin` to the `commune-edge` parser."""
     p = subparsers.add_parser("staff", help="staff accounts: add, list, disable, enable, unlock, set-pin",
                               description="Staff accounts of this appliance (local, audited, never synced).")
-    _add_config(p)
-    sub = p.add_subparsers(dest="staff_command", metavar="COMMAND", required=True)
+    sub = nested(p, "staff_command")
 
     def command(name: str, help: str, func) -> argparse.ArgumentParser:
-        c = sub.add_parser(name, help=help, description=help)
-        _add_config(c)
+        c = sub.add_parser(name, help=help)
         c.set_defaults(func=func)
         return c
 

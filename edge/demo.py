@@ -163,7 +163,7 @@ def demo_form_values(defn, rng: random.Random) -> dict[str, object]:
             values[f.name] = local_now().date().strftime("%d/%m/%Y")
         elif kind == "choice":
             values[f.name] = rng.choice(list(f.choices))[0]
-        elif kind in ("yesno", "bool", "boolean", "yes/no"):
+        elif kind == "yesno":
             values[f.name] = rng.choice(["có", "không"])
         else:
             values[f.name] = "Số liệu minh họa (demo)"

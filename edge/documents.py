@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from . import audit
 from .errors import DocumentError
@@ -48,6 +48,16 @@ class Problems:
 
     def __bool__(self) -> bool:
         return bool(self.items)
+
+    def object(self, entry: Any, where: str, keys: Iterable[str]) -> bool:
+        """True when `entry` is an object (noting any key not in `keys`); otherwise False, noted."""
+        if not isinstance(entry, dict):
+            self.add(where, f"must be an object, got {describe(entry)}")
+            return False
+        unknown = set(entry) - set(keys)
+        if unknown:
+            self.add(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+        return True
 
     def text(self, entry: dict, key: str, where: str, *, required: bool = True,
              limit: int = 300) -> str | None:
@@ -103,20 +113,25 @@ def check_header(doc: Any, kind: str, *, bundled: bool = False) -> int:
     return version
 
 
+def latest_version(store: "Store", kind: str) -> int | None:
+    """The highest installed version of `kind` documents (0 for the bundled demo); None when none."""
+    version = store.scalar("SELECT MAX(version) FROM documents WHERE kind = ?", (kind,))
+    return None if version is None else int(version)
+
+
 def installed_version(store: "Store", kind: str) -> int:
     """The highest installed version of `kind` documents; 0 when none (or only the bundled demo)."""
-    return int(store.scalar("SELECT COALESCE(MAX(version), 0) FROM documents WHERE kind = ?",
-                            (kind,)) or 0)
+    return latest_version(store, kind) or 0
 
 
 def has_any(store: "Store", kind: str) -> bool:
     """True when some `kind` document (the bundled demo included) is installed."""
-    return store.scalar("SELECT 1 FROM documents WHERE kind = ? LIMIT 1", (kind,)) is not None
+    return latest_version(store, kind) is not None
 
 
 def check_newer(store: "Store", kind: str, version: int) -> None:
     """Raise StaleDocument when `version` is not newer than the installed `kind` document."""
-    have = store.scalar("SELECT MAX(version) FROM documents WHERE kind = ?", (kind,))
+    have = latest_version(store, kind)
     if have is not None and version <= have:
         raise StaleDocument(f"{kind} document version {version} is not newer than the installed "
                             f"version {have}; nothing changed", kind, version, have)
@@ -170,3 +185,13 @@ def load_file(path: str | Path) -> dict[str, Any]:
 def bundled_path(name: str) -> Path:
     """Path of a JSON file bundled in edge/data/."""
     return Path(__file__).with_name("data") / name
+
+
+def ensure_bundled(store: "Store", kind: str, name: str, install: Callable[..., int]) -> int:
+    """Install the bundled `kind` document edge/data/`name` with `install` (the kind's
+    `import_document`) when no `kind` document is installed. Returns the installed version."""
+    latest = latest_version(store, kind)
+    if latest is not None:
+        return latest
+    path = bundled_path(name)
+    return install(store, load_file(path), f"bundled {path.name}", bundled=True)

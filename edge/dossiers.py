@@ -18,6 +18,7 @@ from .clock import LOCAL_TZ, local_now, parse_iso, to_local
 from .errors import NotFoundError, StoreError, TransitionError, ValidationError
 
 if TYPE_CHECKING:
+    from .catalogue import Procedure
     from .citizens import Applicant
     from .store import Store
 
@@ -102,9 +103,6 @@ class Dossier:
     def due(self) -> date:
         return date.fromisoformat(self.due_date)
 
-    def is_overdue(self, today: date) -> bool:
-        return self.status in OPEN_STATUSES and self.due < today
-
 
 @dataclass(frozen=True)
 class PublicStatus:
@@ -125,10 +123,14 @@ def allowed_transitions(status: str) -> list[str]:
 
 # -- reading ---------------------------------------------------------------------------------
 def get(store: "Store", dossier_id: str) -> Dossier:
+    return Dossier.from_row(_row(store, dossier_id))
+
+
+def _row(store: "Store", dossier_id: str) -> dict[str, Any]:
     rows = store.query("SELECT * FROM dossiers WHERE id = ?", (dossier_id,))
     if not rows:
         raise NotFoundError(f"Không tìm thấy hồ sơ {dossier_id} (no dossier with this id)")
-    return Dossier.from_row(rows[0])
+    return rows[0]
 
 
 def by_code(store: "Store", code: str) -> Dossier:
@@ -184,7 +186,8 @@ def count_received_since(store: "Store", day: date) -> int:
 
 
 def counts_by_status(store: "Store") -> dict[str, int]:
-    rows = store.query("SELECT status, COUNT(*) AS n FROM dossiers GROUP BY status")
+    """How many dossiers are in each status, by status code."""
+    rows = store.query("SELECT status, COUNT(*) AS n FROM dossiers GROUP BY status ORDER BY status")
     return {r["status"]: r["n"] for r in rows}
 
 
@@ -219,17 +222,24 @@ def procedure_name(store: "Store", d: Dossier) -> str:
 def preview_due_date(store: "Store", procedure_code: str, received_at: datetime | None = None,
                      *, verification: bool = False) -> date:
     """The due date a dossier would get if received now (or at `received_at`)."""
-    from . import calendar, catalogue
-    proc = catalogue.get(store, procedure_code)
+    from . import catalogue
+    return due_date_for(store, catalogue.get(store, procedure_code), received_at or local_now(),
+                        verification=verification)
+
+
+def due_date_for(store: "Store", proc: "Procedure", received: datetime, *,
+                 verification: bool = False) -> date:
+    """The due date of a dossier of `proc` received at `received` (verification days added if asked)."""
+    from . import calendar
     days = proc.deadline_days + (proc.verification_days if verification else 0)
-    return calendar.WorkCalendar.load(store).due_date(to_local(received_at or local_now()), days)
+    return calendar.WorkCalendar.load(store).due_date(to_local(received), days)
 
 
 def next_code(store: "Store", received: datetime) -> str:
     """The next free dossier code for this desk on the reception day. Call inside a transaction."""
     day = to_local(received).strftime("%y%m%d")
     prefix = f"{store.commune.agency_code}-{day}-"
-    desk = getattr(store.commune, "desk", 1)
+    desk = store.commune.desk
     low, high = (desk - 1) * DAILY_BLOCK, desk * DAILY_BLOCK - 1
     # a range over the UNIQUE index on code: O(log n) however many dossiers the store holds
     last = store.scalar("SELECT MAX(code) FROM dossiers WHERE code BETWEEN ? AND ?",
@@ -284,7 +294,7 @@ def receive(store: "Store", *, procedure_code: str, applicant: "Applicant", docu
     "new" and is idempotent on `portal_id` (handed twice → the same dossier). Raises
     ValidationError naming bad fields, NotFoundError for an unknown procedure, DiskFullError.
     """
-    from . import calendar, catalogue
+    from . import catalogue
     errors: dict[str, str] = {}
     if channel not in CHANNELS:
         errors["channel"] = f"phải là một trong {', '.join(CHANNELS)} (got {channel!r})"
@@ -293,8 +303,6 @@ def receive(store: "Store", *, procedure_code: str, applicant: "Applicant", docu
     except ValidationError as e:
         errors.update(e.errors or {"applicant": str(e)})
     docs = [d.strip() for d in documents if d and d.strip()]
-    if not applicant.full_name or not applicant.full_name.strip():
-        errors.setdefault("full_name", "Chưa nhập họ tên người nộp (applicant name is required)")
     if channel == "online" and not portal_id:
         errors["portal_id"] = "hồ sơ trực tuyến cần mã hồ sơ trên cổng (portal id required)"
     if errors:
@@ -306,18 +314,13 @@ def receive(store: "Store", *, procedure_code: str, applicant: "Applicant", docu
             existing = store.query("SELECT * FROM dossiers WHERE portal_id = ?", (portal_id,))
             if existing:
                 return Dossier.from_row(existing[0])
-        days = proc.deadline_days + (proc.verification_days if verification else 0)
-        due = calendar.WorkCalendar.load(store).due_date(received, days)
+        due = due_date_for(store, proc, received, verification=verification)
         from .store import iso
         status = "new" if channel == "online" else "received"
         row = records.insert(store, "dossiers", {
             "code": next_code(store, received),
             "procedure_code": proc.code, "catalogue_version": proc.catalogue_version,
-            "applicant_name": applicant.full_name.strip(),
-            "applicant_id_number": applicant.id_number or None,
-            "applicant_dob": applicant.dob.isoformat() if applicant.dob else None,
-            "applicant_sex": applicant.sex or None, "applicant_address": applicant.address or None,
-            "applicant_phone": applicant.phone or None,
+            **applicant.as_dossier_fields(),
             "channel": channel, "portal_id": portal_id,
             "documents": json.dumps(docs, ensure_ascii=False), "status": status,
             "received_at": iso(received), "due_date": due.isoformat(), "ticket_id": ticket_id,
@@ -326,13 +329,8 @@ def receive(store: "Store", *, procedure_code: str, applicant: "Applicant", docu
         records.insert(store, "dossier_history", {
             "dossier_id": row["id"], "from_status": None, "to_status": status, "at": row["received_at"],
             "actor": actor, "note": note}, actor=actor, action="dossier.history")
-        _index(store, row)
+        search.index_dossier(store, row)
         return Dossier.from_row(row)
-
-
-def _index(store: "Store", row: dict[str, Any], old: dict[str, Any] | None = None) -> None:
-    rowid = store.conn.execute("SELECT rowid FROM dossiers WHERE id = ?", (row["id"],)).fetchone()[0]
-    search.index_dossier(store, rowid, row, old)
 
 
 # -- status machine --------------------------------------------------------------------------
@@ -351,7 +349,8 @@ def transition(store: "Store", dossier_id: str, to_status: str, *, actor: str, n
                               f"{', '.join(STATUSES)})")
     when = to_local(at or local_now())
     with store.atomic():
-        d = get(store, dossier_id)
+        old = _row(store, dossier_id)
+        d = Dossier.from_row(old)
         if expected_version is not None and d.version != expected_version:
             raise TransitionError(f"Hồ sơ {d.code} vừa được người khác cập nhật (version {d.version}, "
                                   f"expected {expected_version}); mở lại để xem trạng thái mới")
@@ -378,7 +377,7 @@ def transition(store: "Store", dossier_id: str, to_status: str, *, actor: str, n
             changes["finished_at"] = iso(when)
         row = records.update(store, "dossiers", dossier_id, changes, actor=actor,
                              action=f"dossier.{to_status}",
-                             detail={"from": d.status, "to": to_status}, at=iso(when))
+                             detail={"from": d.status, "to": to_status}, at=iso(when), current=old)
         records.insert(store, "dossier_history", {
             "dossier_id": dossier_id, "from_status": d.status, "to_status": to_status, "at": iso(when),
             "actor": actor, "note": note}, actor=actor, action="dossier.history", at=iso(when))
@@ -397,6 +396,6 @@ def update_applicant(store: "Store", dossier_id: str, changes: dict[str, Any], *
         if d.status in FINAL_STATUSES:
             raise TransitionError(f"Hồ sơ {d.code} đã kết thúc, không sửa được (dossier is closed)")
         row = records.update(store, "dossiers", dossier_id, changes, actor=actor,
-                             action="dossier.correct")
-        _index(store, row, old)
+                             action="dossier.correct", current=old)
+        search.index_dossier(store, row, old)
         return Dossier.from_row(row)

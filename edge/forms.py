@@ -343,13 +343,9 @@ def period_due_date(defn: FormDefinition, period: str) -> date | None:
 
 # -- definitions ------------------------------------------------------------------------------------
 def _parse_field(problems: Problems, entry: Any, where: str) -> FieldDef | None:
-    if not isinstance(entry, dict):
-        problems.add(where, f"must be an object, got {describe(entry)}")
-        return None
     before = len(problems.items)
-    unknown = set(entry) - FIELD_KEYS
-    if unknown:
-        problems.add(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+    if not problems.object(entry, where, FIELD_KEYS):
+        return None
     name = entry.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         problems.add(f"{where}.name", "must be 1–64 lower-case letters, digits or '_' starting with a "
@@ -429,13 +425,9 @@ def _parse_field(problems: Problems, entry: Any, where: str) -> FieldDef | None:
 
 
 def _parse_form(problems: Problems, entry: Any, where: str, version: int) -> FormDefinition | None:
-    if not isinstance(entry, dict):
-        problems.add(where, f"must be an object, got {describe(entry)}")
-        return None
     before = len(problems.items)
-    unknown = set(entry) - FORM_KEYS
-    if unknown:
-        problems.add(where, f"unknown key(s) {', '.join(sorted(unknown))}")
+    if not problems.object(entry, where, FORM_KEYS):
+        return None
     code = entry.get("code")
     if not isinstance(code, str) or not CODE_RE.match(code):
         problems.add(f"{where}.code", f"must be 1–40 letters, digits, '.', '_' or '-', got {describe(code)}")
@@ -543,10 +535,7 @@ def import_document(store: "Store", doc: dict[str, Any], source: str, *, actor: 
 def ensure_bundled(store: "Store") -> int:
     """Install the bundled DEMO monthly report (edge/data/forms-demo.json, version 0) when no forms
     are installed; the province's first forms document supersedes it. Returns the installed version."""
-    if documents.has_any(store, "forms"):
-        return current_version(store)
-    path = documents.bundled_path(BUNDLED)
-    return import_document(store, documents.load_file(path), f"bundled {path.name}", bundled=True)
+    return documents.ensure_bundled(store, "forms", BUNDLED, import_document)
 
 
 # -- submissions ------------------------------------------------------------------------------------
@@ -587,7 +576,7 @@ def _save(store: "Store", code: str, period: str, values: dict[str, Any], actor:
         detail = {"form": code, "period": period}
         if existing:
             row = records.update(store, "form_submissions", existing["id"], changes, actor=actor,
-                                 action=action, detail=detail)
+                                 action=action, detail=detail, current=existing)
         else:
             row = records.insert(store, "form_submissions", {"form_code": code, "period": period, **changes},
                                  actor=actor, action=action, detail=detail)

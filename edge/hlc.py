@@ -3,7 +3,8 @@
 `tick()` never returns a value lower than or equal to one it returned before, even when the
 system clock jumps back (a Raspberry Pi 4 has no RTC and may boot in 1970 or in last week). The
 store persists the high-water mark in the same transaction as each record, so it also survives
-restarts.
+restarts, and merges the saved mark at the start of each write transaction, so two processes writing
+one store never stamp out of order.
 """
 
 from __future__ import annotations

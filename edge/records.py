@@ -71,10 +71,11 @@ def get(store: "Store", table: str, record_id: str) -> dict[str, Any]:
 
 def update(store: "Store", table: str, record_id: str, changes: dict[str, Any], *, actor: str,
            action: str, detail: dict[str, Any] | str | None = None,
-           at: str | None = None) -> dict[str, Any]:
+           at: str | None = None, current: dict[str, Any] | None = None) -> dict[str, Any]:
     """Change fields of a record (version + 1). Returns the whole stored row.
 
-    Raises NotFoundError when the record does not exist.
+    `current` is the whole row as the caller read it inside its own (enclosing) transaction; it
+    saves reading it again and is not modified. Raises NotFoundError when the record does not exist.
     """
     from .store import iso
     cols = columns(store, table)
@@ -83,7 +84,7 @@ def update(store: "Store", table: str, record_id: str, changes: dict[str, Any], 
     if bad:
         raise StoreError(f"{table}: column(s) {', '.join(sorted(bad))} cannot be changed this way")
     with store.atomic():
-        row = get(store, table, record_id)
+        row = dict(current) if current is not None else get(store, table, record_id)
         now = at or iso()
         row.update(changes)
         row.update(version=row["version"] + 1, hlc=store.tick(), updated_by=actor, updated_at=now)

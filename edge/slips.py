@@ -87,14 +87,14 @@ class Slip:
                 out.append(f"[QR: {b.data}]".center(width).rstrip())
         return "\n".join(out) + "\n"
 
-    def text(self) -> str:
-        return self.as_text()
 
+@dataclass(frozen=True)
+class PrintOutcome:
+    """What printing a slip came to: `status` is "printed", "queued" (kept in the spool; `detail`
+    says why), "no_printer" or "failed" (with `detail`)."""
 
-def _vn_date(d: date | str) -> str:
-    if isinstance(d, str):
-        d = date.fromisoformat(d[:10])
-    return d.strftime("%d/%m/%Y")
+    status: str
+    detail: str = ""
 
 
 def _header(store: "Store", title: str) -> list[Block]:
@@ -121,6 +121,7 @@ def _applicant(d: "Dossier") -> list[Block]:
 def receipt(store: "Store", d: "Dossier", officer_name: str | None = None) -> Slip:
     """Giấy tiếp nhận hồ sơ và hẹn trả kết quả, with the dossier code as QR."""
     from .dossiers import procedure_name
+    from .forms import format_date
     received = parse_iso(d.received_at)
     blocks = _header(store, "GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ")
     blocks += _applicant(d)
@@ -128,7 +129,7 @@ def receipt(store: "Store", d: "Dossier", officer_name: str | None = None) -> Sl
                Field("Ngày nhận", received.strftime("%H:%M %d/%m/%Y")),
                Text("Giấy tờ đã nhận:", bold=True)]
     blocks += [Text(f" {i}. {doc}") for i, doc in enumerate(d.documents, 1)] or [Text(" (không có)")]
-    blocks += [Field("Ngày hẹn trả kết quả", _vn_date(d.due_date)),
+    blocks += [Field("Ngày hẹn trả kết quả", format_date(d.due_date)),
                Field("Cán bộ tiếp nhận", officer_name or d.officer),
                Space(), QR(d.code),
                Text("Tra cứu: nhập mã hồ sơ và số CCCD tại ki-ốt của xã.", align="center")]
@@ -139,6 +140,7 @@ def supplement_request(store: "Store", d: "Dossier", missing: Iterable[str], not
                        officer_name: str | None = None) -> Slip:
     """Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ."""
     from .dossiers import procedure_name
+    from .forms import format_date
     blocks = _header(store, "PHIẾU YÊU CẦU BỔ SUNG, HOÀN THIỆN HỒ SƠ")
     blocks += _applicant(d) + [Field("Thủ tục", procedure_name(store, d)),
                                Text("Đề nghị bổ sung, hoàn thiện:", bold=True)]
@@ -147,17 +149,18 @@ def supplement_request(store: "Store", d: "Dossier", missing: Iterable[str], not
         blocks.append(Field("Lý do", note))
     blocks += [Text("Thời gian bổ sung không tính vào thời hạn giải quyết."),
                Field("Cán bộ", officer_name or d.updated_by),
-               Field("Ngày", _vn_date(local_now().date())), QR(d.code)]
+               Field("Ngày", format_date(local_now().date())), QR(d.code)]
     return Slip("supplement", d.code, tuple(blocks))
 
 
 def refusal(store: "Store", d: "Dossier", reason: str, officer_name: str | None = None) -> Slip:
     """Phiếu từ chối tiếp nhận giải quyết hồ sơ."""
     from .dossiers import procedure_name
+    from .forms import format_date
     blocks = _header(store, "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ")
     blocks += _applicant(d) + [Field("Thủ tục", procedure_name(store, d)), Field("Lý do", reason),
                                Field("Cán bộ", officer_name or d.updated_by),
-                               Field("Ngày", _vn_date(local_now().date()))]
+                               Field("Ngày", format_date(local_now().date()))]
     return Slip("refusal", d.code, tuple(blocks))
 
 
@@ -165,13 +168,14 @@ def apology(store: "Store", d: "Dossier", new_date: date, reason: str,
             officer_name: str | None = None) -> Slip:
     """Phiếu xin lỗi và hẹn lại ngày trả kết quả (a late dossier)."""
     from .dossiers import procedure_name
+    from .forms import format_date
     blocks = _header(store, "PHIẾU XIN LỖI VÀ HẸN LẠI NGÀY TRẢ KẾT QUẢ")
     blocks += _applicant(d) + [
         Field("Thủ tục", procedure_name(store, d)),
-        Field("Ngày hẹn trả trước đây", _vn_date(d.due_date)),
+        Field("Ngày hẹn trả trước đây", format_date(d.due_date)),
         Field("Lý do chậm", reason),
         Text(f"{store.commune.name} xin lỗi ông/bà vì sự chậm trễ này và hẹn trả kết quả vào ngày:"),
-        Text(_vn_date(new_date), size=2, bold=True, align="center"),
+        Text(format_date(new_date), size=2, bold=True, align="center"),
         Field("Cán bộ", officer_name or d.updated_by), QR(d.code)]
     return Slip("apology", d.code, tuple(blocks))
 

@@ -62,9 +62,9 @@ def store_size(store: "Store") -> int:
 
 def summary(store: "Store") -> dict[str, Any]:
     """Counts by table and status, outbox state, size, free disk, schema, clock."""
+    from . import catalogue, dossiers
     st = outbox.stats(store)
     today = local_now().date().isoformat()
-    catalogue_version = store.scalar("SELECT COALESCE(MAX(version), 0) FROM documents WHERE kind = 'catalogue'")
     return {
         "commune": {"code": store.commune.code, "name": store.commune.name,
                     "agency_code": store.commune.agency_code, "desk": store.commune.desk},
@@ -74,15 +74,14 @@ def summary(store: "Store") -> dict[str, Any]:
                   "free_disk_bytes": shutil.disk_usage(store.path.parent).free,
                   "min_free_bytes": store.min_free_bytes},
         "tables": {t: store.scalar(f"SELECT COUNT(*) FROM {t}") for t in COUNTED_TABLES},
-        "dossiers_by_status": {r["status"]: r["n"] for r in store.query(
-            "SELECT status, COUNT(*) AS n FROM dossiers GROUP BY status ORDER BY status")},
+        "dossiers_by_status": dossiers.counts_by_status(store),
         "tickets_today": {r["status"]: r["n"] for r in store.query(
             "SELECT status, COUNT(*) AS n FROM tickets WHERE day = ? GROUP BY status", (today,))},
         "outbox": {"pending": st.pending, "acked": store.scalar(
             "SELECT COUNT(*) FROM outbox WHERE acked_at IS NOT NULL"), "last_seq": st.last_seq,
             "last_acked_seq": st.last_acked_seq, "last_acked_at": st.last_acked_at,
             "oldest_pending_at": st.oldest_pending_at, "pending_by_table": st.by_table},
-        "catalogue_version": catalogue_version,
+        "catalogue_version": catalogue.current_version(store),
         "clock": {"hlc": hlc_mod.to_text(store.hlc.last) if store.hlc.last else None,
                   "trusted": store.hlc.clock_trusted(), "behind_ms": store.hlc.behind_ms()},
     }

@@ -16,8 +16,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-import sqlite_utils
-
 from . import ids
 from .config import CommuneConfig, Config
 from .errors import DiskFullError, StoreBusyError, StoreError
@@ -58,6 +56,8 @@ class Store:
         self._before_commit: dict[str, Callable[[], None]] = {}
         #: facts valid only inside the current transaction while nothing was rolled back
         self.txn_cache: dict[str, Any] = {}
+        #: the hybrid logical clock, set once migrations have made the meta table
+        self.hlc: HLC | None = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -75,7 +75,6 @@ class Store:
         except sqlite3.DatabaseError as e:
             self.conn.close()
             raise StoreError(f"{self.path}: not a record store ({e})") from None
-        self.db = sqlite_utils.Database(self.conn)
         if migrate:
             from .migrations import migrate as run_migrations
             run_migrations(self)
@@ -134,6 +133,8 @@ class Store:
                 raise _translate(e, self.path) from None
             self._depth += 1
             try:
+                if outer and self.hlc is not None:
+                    self._merge_saved_hlc()
                 yield self.conn
             except BaseException as exc:
                 self._depth -= 1
@@ -211,6 +212,12 @@ class Store:
         saved = int(self.meta_get("hlc", 0) or 0)
         in_outbox = int(self.scalar("SELECT COALESCE(MAX(hlc), 0) FROM outbox") or 0)
         return max(saved, in_outbox)
+
+    def _merge_saved_hlc(self) -> None:
+        """Catch up with the high-water mark another process (or Store) on this file has saved."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'hlc'").fetchone()
+        if row is not None:
+            self.hlc.observe(int(row[0] or 0))
 
     def before_commit(self, key: str, hook: Callable[[], None]) -> None:
         """Run `hook` once, inside the current transaction, just before it commits."""

@@ -157,7 +157,7 @@ def _update(store: "Store", row: dict[str, Any], changes: dict[str, Any], actor:
     detail = {"label": row["label"], **{k: v for k, v in changes.items() if k in ("status", "counter",
                                                                                "queue")}}
     new = records.update(store, TABLE, row["id"], changes, actor=actor, action=action, detail=detail,
-                         at=_iso(now))
+                         at=_iso(now), current=row)
     return Ticket.from_row(new)
 
 

@@ -15,28 +15,14 @@ from datetime import datetime, timezone
 from typing import Any
 
 from edge import config as config_mod
+from edge.cli import nested
 
 from . import status as status_file
 from .base import DeviceState
 from .config import HardwareConfig, from_config
-from .devices import open_devices, open_printer
+from .devices import open_devices, open_printer, open_spool
 from .modem import ModemStatus
 from .printer import MissingPrinter, PrintQueue
-from .spool import Spool
-
-
-def _nested(p: argparse.ArgumentParser, dest: str) -> Any:
-    sub = p.add_subparsers(dest=dest, metavar="COMMAND", required=True)
-
-    class _Sub:
-        def add_parser(self, name: str, **kw: Any) -> argparse.ArgumentParser:
-            kw.setdefault("description", kw.get("help"))
-            q = sub.add_parser(name, **kw)
-            q.add_argument("--config", metavar="PATH", default=argparse.SUPPRESS,
-                           help="appliance config (default: $COMMUNE_EDGE_CONFIG or "
-                                "/etc/commune-edge/commune.toml)")
-            return q
-    return _Sub()
 
 
 def _load(args: argparse.Namespace) -> tuple[Any, HardwareConfig]:
@@ -77,7 +63,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     While the hardware service runs it owns the pins and ports, so its status file is shown.
     """
     cfg, hw = _load(args)
-    spool = Spool(hw.spool_dir or cfg.data_dir / "print-spool")
+    spool = open_spool(hw, cfg)
     running = _service_states(cfg)
     if running:
         states, doc, age = running
@@ -114,7 +100,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 # -- print -------------------------------------------------------------------------------------
 def _queue(cfg: Any, hw: HardwareConfig) -> tuple[PrintQueue, bool]:
     printer, profile, _ = open_printer(hw)
-    spool = Spool(hw.spool_dir or cfg.data_dir / "print-spool")
+    spool = open_spool(hw, cfg)
     return PrintQueue(printer, spool, profile), not isinstance(printer, MissingPrinter)
 
 
@@ -175,7 +161,7 @@ def cmd_print_receipt(args: argparse.Namespace) -> int:
 
 def cmd_print_pending(args: argparse.Namespace) -> int:
     cfg, hw = _load(args)
-    jobs = Spool(hw.spool_dir or cfg.data_dir / "print-spool").jobs("pending")
+    jobs = open_spool(hw, cfg).jobs("pending")
     for j in jobs:
         print(f"{j.id}  {j.kind:<10} {j.ref:<28} tries {j.attempts}  {j.last_error or ''}")
     print(f"{len(jobs)} job(s) waiting to print")
@@ -208,7 +194,7 @@ def cmd_print_reprint(args: argparse.Namespace) -> int:
 def register(subparsers: Any) -> None:
     """Add `hardware` and `print` to the `commune-edge` command line."""
     p = subparsers.add_parser("hardware", help="LEDs, buttons, printer, scanner, modem")
-    sub = _nested(p, "hardware_command")
+    sub = nested(p, "hardware_command")
     r = sub.add_parser("run", help="run the hardware service until stopped (systemd unit)")
     r.add_argument("--verbose", action="store_true", help="log debug messages")
     r.set_defaults(func=cmd_run)
@@ -217,7 +203,7 @@ def register(subparsers: Any) -> None:
     c.set_defaults(func=cmd_check)
 
     p = subparsers.add_parser("print", help="print a test page, a queue ticket or a dossier receipt")
-    sub = _nested(p, "print_command")
+    sub = nested(p, "print_command")
     t = sub.add_parser("test", help="print a test page (Vietnamese text, sizes, QR)")
     t.set_defaults(func=cmd_print_test)
     t = sub.add_parser("ticket", help="issue a queue ticket in the store and print it (the ticket button)")

@@ -13,8 +13,9 @@ scanner's port and sounds the buzzer); close the listener when the kiosk stops.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any, Callable
+
+from edge.slips import PrintOutcome
 
 from .config import from_config
 from .devices import open_printer, open_spool
@@ -25,14 +26,6 @@ log = logging.getLogger(__name__)
 
 #: How long print_slip waits for the printer before answering "queued".
 KIOSK_WAIT_S = 3.0
-
-
-@dataclass(frozen=True)
-class PrintOutcome:
-    """`status` is "printed", "queued" (kept in the spool; `detail` says why) or "no_printer"."""
-
-    status: str
-    detail: str = ""
 
 
 class SlipPrinter:

@@ -49,7 +49,7 @@ def config(config_path: Path):
 
 @pytest.fixture
 def store(config):
-    """A fresh, migrated store on a real SQLite file, with the bundled reference data."""
+    """A fresh, migrated store on a real SQLite file, without reference data (see `ref_store`)."""
     from edge.store import Store
     s = Store.open(config)
     try:

@@ -25,10 +25,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Start the commune kiosk: citizen mode by default, staff mode after a PIN. "
                     "F1 switches Tiếng Việt/English, F2 Vietnamese typing on/off, F10 staff login, "
                     "Ctrl+P the command palette.")
-    if not any(a.dest == "config" for a in p._actions):
-        p.add_argument("--config", default=argparse.SUPPRESS,
-                       help="appliance config file (default: $COMMUNE_EDGE_CONFIG or "
-                            "/etc/commune-edge/commune.toml)")
     p.add_argument("--demo", action="store_true",
                    help="without --config: open a demo store with demo data (made on first use)")
     p.set_defaults(func=run)

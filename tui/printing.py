@@ -10,13 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-
-@dataclass(frozen=True)
-class PrintOutcome:
-    """`status` is "printed", "queued", "no_printer" or "failed" (with `detail`)."""
-
-    status: str
-    detail: str = ""
+from edge.slips import PrintOutcome
 
 
 class SlipPrinter(Protocol):

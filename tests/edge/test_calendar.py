@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import copy
 import json
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from edge import calendar, documents
-from edge.calendar import CUTOFF, WorkCalendar
+from edge.calendar import WorkCalendar
 from edge.clock import LOCAL_TZ
 from edge.documents import StaleDocument
 from edge.errors import DocumentError
-from edge.store import Store
 
 PLAIN = WorkCalendar()  # the library calendar with no province overlay
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "commune.db", min_free_mb=0)
-    yield s
-    s.close()
 
 
 def at(y, m, d, hh=9, mm=0) -> datetime:
@@ -99,10 +91,6 @@ def test_working_days_between_counts_after_start_up_to_end():
 
 
 # -- due dates --------------------------------------------------------------------------------
-def test_cutoff_is_three_pm():
-    assert CUTOFF == time(15, 0)
-
-
 def test_same_day_deadline_before_cutoff_is_the_reception_day():
     assert PLAIN.due_date(at(2026, 11, 26, 14, 59), 0) == date(2026, 11, 26)
 

@@ -11,14 +11,6 @@ from edge import catalogue, documents
 from edge.catalogue import Procedure
 from edge.documents import StaleDocument
 from edge.errors import DocumentError, NotFoundError
-from edge.store import Store
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "commune.db", min_free_mb=0)
-    yield s
-    s.close()
 
 
 def proc(code="KS", **over):
@@ -42,6 +34,15 @@ def snapshot(store):
 # -- bundled demo ------------------------------------------------------------------------------
 def test_empty_store_has_catalogue_version_zero(store):
     assert catalogue.current_version(store) == 0
+
+
+def test_latest_version_tells_none_from_the_bundled_demo(store):
+    assert documents.latest_version(store, "catalogue") is None
+    catalogue.ensure_bundled(store)
+    assert documents.latest_version(store, "catalogue") == 0
+    catalogue.import_document(store, doc(3), "test")
+    assert documents.latest_version(store, "catalogue") == 3
+    assert documents.latest_version(store, "calendar") is None
 
 
 def test_bundled_demo_catalogue_installs_when_none(store):

@@ -15,16 +15,8 @@ from edge import audit, forms
 from edge.documents import StaleDocument
 from edge.errors import DocumentError, NotFoundError, ValidationError
 from edge.forms import AlreadySubmitted, FieldDef, FormDefinition
-from edge.store import Store
 
 DEMO = "BC-CDS-XA"
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = Store(tmp_path / "commune.db", min_free_mb=0)
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -52,6 +52,24 @@ def test_hlc_survives_a_restart_with_the_clock_set_back(tmp_path):
     s.close()
 
 
+def test_two_stores_on_one_file_stamp_in_order(tmp_path):
+    """The kiosk and the hardware service write one file: each starts from the other's saved mark."""
+    def ticket(s, n):
+        return records.insert(s, "tickets", dict(day="d", service="s", number=n, label=f"A{n:03d}",
+                                                  status="waiting", issued_at="x"), actor="t", action="a")
+    kiosk, service = Store(tmp_path / "c.db"), Store(tmp_path / "c.db")
+    try:
+        kiosk.hlc.observe(pack(unpack(kiosk.hlc.tick())[0] + 3_600_000))  # a stamp from a clock ahead
+        ahead = ticket(kiosk, 1)["hlc"]
+        behind = ticket(service, 2)["hlc"]
+        assert behind > ahead
+        assert int(service.meta_get("hlc")) == behind
+        assert ticket(kiosk, 3)["hlc"] > behind
+    finally:
+        kiosk.close()
+        service.close()
+
+
 def test_to_text_is_readable():
     assert to_text(pack(0, 7)) == "1970-01-01T00:00:00.000Z/0007"
 

@@ -42,6 +42,19 @@ def test_every_change_appends_one_audit_row(store):
         ("canbo", "ticket.issue", 1), ("lanhdao", "ticket.call", 2)]
 
 
+def test_update_with_the_row_already_read_stores_the_same_and_leaves_it_alone(store):
+    row = new_ticket(store)
+    with store.atomic():
+        current = records.get(store, "tickets", row["id"])
+        seen = dict(current)
+        changed = records.update(store, "tickets", row["id"], {"status": "called"}, actor="canbo",
+                                 action="ticket.call", current=current)
+    assert current == seen
+    assert changed == records.get(store, "tickets", row["id"])
+    assert changed["status"] == "called" and changed["version"] == 2
+    assert json.loads(outbox.pending(store)[-1].payload) == changed
+
+
 def test_identity_columns_cannot_be_changed(store):
     row = new_ticket(store)
     with pytest.raises(StoreError, match="cannot be changed"):

@@ -101,7 +101,7 @@ def test_sqlite_full_is_reported_as_disk_full_and_rolled_back(store):
     assert store.scalar("SELECT COUNT(*) FROM tickets") == 2
 
 
-def test_two_processes_writing_at_once_both_succeed(tmp_path):
+def test_three_connections_writing_at_once_from_threads_all_succeed(tmp_path):
     path = tmp_path / "c.db"
     Store(path).close()
 
