@@ -247,6 +247,7 @@ class DossierKpiCache:
         self._today: date | None = None
         self._watermark: str | None = None
         self._window: dict[str, int] = {}
+        self._forms: tuple[Any, list[dict[str, Any]]] | None = None   # (document key, form_definitions)
         self.recomputed: list[str] = []          # months read whole on the last call
         self.recomputed_pairs: list[tuple[str, str]] = []   # (commune, month) read on the last call
 
@@ -307,6 +308,16 @@ class DossierKpiCache:
         if month not in self._procedures:
             self._procedures[month] = processing_times(store, month)
         return self._procedures[month]
+
+    def forms(self, store: Any) -> list[dict[str, Any]]:
+        """`form_definitions(store)`, read and parsed again only when the newest forms document
+        changes (its version, or its publication time when a version is published again)."""
+        rows = store.query("SELECT version, published_at FROM documents WHERE kind = 'forms' "
+                           "ORDER BY version DESC LIMIT 1")
+        key = (rows[0]["version"], rows[0]["published_at"]) if rows else None
+        if self._forms is None or self._forms[0] != key:
+            self._forms = (key, form_definitions(store))
+        return self._forms[1]
 
 
 def _total(month: str, per_commune: dict[str, DossierKpi]) -> DossierKpi:
@@ -445,11 +456,15 @@ class FormKpi:
     drafts: int = 0
 
 
-def form_kpis(store: Any, month: str, communes: Iterable[str]) -> dict[str, FormKpi]:
+def form_kpis(store: Any, month: str, communes: Iterable[str], *,
+              definitions: list[dict[str, Any]] | None = None) -> dict[str, FormKpi]:
     """Per commune (and "*"): reports that fall due in `month` (last month's for a monthly form), how
-    many were submitted and how many are still drafts."""
+    many were submitted and how many are still drafts. `definitions`: `form_definitions(store)`
+    when already read (`DossierKpiCache.forms`)."""
     check_month(month)
-    wanted = [(f["code"], p) for f in form_definitions(store) for p in periods_due_in(f["period"], month)]
+    if definitions is None:
+        definitions = form_definitions(store)
+    wanted = [(f["code"], p) for f in definitions for p in periods_due_in(f["period"], month)]
     communes = sorted(set(communes))
     out = {c: FormKpi(c, month, due=len(wanted)) for c in communes}
     if wanted:

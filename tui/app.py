@@ -27,6 +27,7 @@ from edge.clock import local_now
 from . import i18n
 from .i18n import t
 from .printing import NoPrinter, SlipPrinter
+from .telex import METHODS
 from .widgets.tr import relabel
 
 #: How often the idle timer looks at the last activity (seconds).
@@ -61,10 +62,6 @@ class Session:
     @property
     def username(self) -> str:
         return self.member.username
-
-    @property
-    def role(self) -> str:
-        return self.member.role
 
 
 class KioskApp(App):
@@ -116,7 +113,7 @@ class KioskApp(App):
         kiosk = config.kiosk
         self.set_reactive(KioskApp.language, kiosk.language)
         self.set_reactive(KioskApp.input_method,
-                          kiosk.input_method if kiosk.input_method in ("telex", "vni") else "telex")
+                          kiosk.input_method if kiosk.input_method in METHODS else "telex")
         self.set_reactive(KioskApp.vietnamese, kiosk.input_method != "off")
 
     # -- start-up ------------------------------------------------------------------------------

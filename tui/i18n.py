@@ -223,6 +223,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "queue.col_label": ("Số", "Ticket"),
     "queue.col_status": ("Trạng thái", "Status"),
     "queue.col_time": ("Giờ lấy", "Issued"),
+    "queue.status_waiting": ("chờ", "waiting"),
+    "queue.status_called": ("đang phục vụ", "serving"),
+    "queue.status_done": ("xong", "done"),
+    "queue.status_skipped": ("bỏ qua", "skipped"),
     # -- forms -----------------------------------------------------------------------------------
     "forms.title": ("Báo cáo định kỳ", "Report forms"),
     "forms.col_name": ("Biểu mẫu", "Form"),
@@ -353,3 +357,12 @@ class Table:
 KIOSK = Table(STRINGS)
 t = KIOSK.t
 localize_bindings = KIOSK.localize_bindings
+
+
+def status_label(status: str | None, lang: str) -> str:
+    """A dossier status in the language (the edge's own labels); an unknown one as it is."""
+    from edge.dossiers import STATUSES  # here, not at the top: the citizen screens start without it
+    pair = STATUSES.get(status or "")
+    if pair is None:
+        return status or ""
+    return pair[1] if lang == "en" else pair[0]

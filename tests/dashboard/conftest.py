@@ -8,12 +8,12 @@ SQLite store. The dashboard opens its own connection to that store, read-only.
 
 from __future__ import annotations
 
+import functools
 import os
 import signal
 import subprocess
 import sys
 import threading
-import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -28,7 +28,7 @@ from sync.central import CentralStore
 from sync.mqtt import Endpoint
 from sync.receiver import Receiver
 from tests.support.pilot import settle  # noqa: F401 (used by the tests)
-from tests.support import sync_env
+from tests.support import sync_env, waiting
 from tests.support.broker import have_mosquitto, start_broker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,15 +36,8 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMUNES = (("00001", 50, 11), ("00002", 35, 12), ("00003", 20, 13))
 KILLED = "00003"
 SYNC_TIMEOUT = 45.0
-
-
-def wait_for(cond, timeout: float = SYNC_TIMEOUT, step: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
+#: `tests.support.waiting.wait_for`, waiting as long as a sync may take
+wait_for = functools.partial(waiting.wait_for, timeout=SYNC_TIMEOUT)
 
 
 @dataclass

@@ -115,3 +115,32 @@ async def test_typing_in_the_search_box_does_not_trigger_single_key_actions(make
         assert screen.query_one("#dossier-search").value == "lqrt"
         assert app.lang == "vi" and app.is_running
     assert not central.query("SELECT id FROM outbound WHERE commune = '00002' AND type = 'resume'")
+
+
+async def test_filtering_reloads_only_the_dossier_list(make_app, central, monkeypatch):
+    from sync import kpi
+    calls = {"dossiers": 0, "conflicts": 0, "quarantine": 0}
+
+    def counted(name, fn):
+        def wrapper(*args, **kwargs):
+            calls[name] += 1
+            return fn(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(kpi, "commune_dossiers", counted("dossiers", kpi.commune_dossiers))
+    monkeypatch.setattr(kpi, "commune_conflicts", counted("conflicts", kpi.commune_conflicts))
+    monkeypatch.setattr(kpi, "commune_quarantine", counted("quarantine", kpi.commune_quarantine))
+    app = make_app()
+    async with app.run_test(size=(160, 45)) as pilot:
+        screen = await open_commune(pilot, "00001")
+        assert (calls["conflicts"], calls["quarantine"]) == (1, 1)
+        before = calls["dossiers"]
+        screen.query_one("#dossier-search").focus()
+        await pilot.press("n", "g")
+        screen.query_one("#dossier-status").value = "processing"
+        await settle(pilot)
+        assert calls["dossiers"] > before
+        assert (calls["conflicts"], calls["quarantine"]) == (1, 1)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert (calls["conflicts"], calls["quarantine"]) == (2, 2)

@@ -8,7 +8,7 @@ from datetime import date
 
 from edge.clock import parse_iso
 from sync import kpi
-from tests.dashboard.conftest import settle, local_month
+from tests.dashboard.conftest import KILLED, settle, local_month
 from tests.support import sync_env
 
 OPEN = ("new", "received", "processing", "awaiting_fees")
@@ -45,7 +45,7 @@ def table_counts(table) -> dict[str, list[int]]:
 def _wait_synced(province) -> None:
     from tests.dashboard.conftest import wait_for
     for code in province.communes:
-        if code != "00003":
+        if code != KILLED:
             assert wait_for(lambda: province.synced(code))
 
 

@@ -24,7 +24,7 @@ def test_summary_counts_queue_due_overdue_and_intake(kiosk_store):
     tickets.issue(kiosk_store, actor="kiosk")
     tickets.issue(kiosk_store, actor="kiosk")
     tickets.call_next(kiosk_store, "1", "canbo")
-    s = home_summary(kiosk_store, "1", now)
+    s = home_summary(kiosk_store, now)
     assert (s["waiting"], s["serving"]) == (1, 1)
     assert s["overdue"] == 1 and old.due < now.date()
     assert s["received_today"] == 1
@@ -70,3 +70,28 @@ async def test_sync_screen_shows_the_link_history_in_the_kiosk_language(make_app
         rows = str(app.screen.query_one("#link-history").render()).splitlines()
         assert "10:00 25/11" in rows[0] and "có mạng" in rows[0]
         assert "11:30 25/11" in rows[1] and "mất mạng" in rows[1] and "timed out" in rows[1]
+
+
+async def test_home_timer_reads_nothing_while_another_screen_covers_it(make_app, monkeypatch):
+    from tui.screens import home
+    calls = []
+    real = home.home_summary
+    monkeypatch.setattr(home, "home_summary", lambda *a: calls.append(a) or real(*a))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await login(pilot)
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, home.HomeScreen)
+        shown = len(calls)
+        screen._tick()
+        await settle(pilot)
+        assert len(calls) == shown + 1  # the timer reads while Home is in front
+        await pilot.press("2")
+        await settle(pilot)
+        screen._tick()
+        app.lock_session()
+        await settle(pilot)
+        screen._tick()
+        await settle(pilot)
+        assert len(calls) == shown + 1

@@ -20,7 +20,7 @@ from textual.message import Message
 from edge.clock import LOCAL_TZ
 from sync import kpi
 
-from .data import Snapshot, load_snapshot
+from .data import Snapshot, load_snapshot, with_trend
 from .i18n import LANGUAGES, localize_bindings, t
 
 #: seconds between two refreshes (0: only on demand)
@@ -104,10 +104,13 @@ class DashboardApp(App):
         try:
             if not self._kpi_cache.has(kpi.months_back(month, kpi.TREND_MONTHS), today):
                 # Cold (start, another day, another month): show the fleet and this month first,
-                # then the 12-month trend when it is read.
-                self.post_message(self.SnapshotLoaded(load_snapshot(
-                    self.store, month, today=today, now=now, trend_months=1, cache=self._kpi_cache)))
-            snap = load_snapshot(self.store, month, today=today, now=now, cache=self._kpi_cache)
+                # then the 12-month trend when it is read (only the trend is read again).
+                first = load_snapshot(self.store, month, today=today, now=now, trend_months=1,
+                                      cache=self._kpi_cache)
+                self.post_message(self.SnapshotLoaded(first))
+                snap = with_trend(first, self.store, self._kpi_cache)
+            else:
+                snap = load_snapshot(self.store, month, today=today, now=now, cache=self._kpi_cache)
         except Exception as e:  # noqa: BLE001 - any database failure is shown, the app keeps running
             self.post_message(self.RefreshFailed(str(e).splitlines()[0] if str(e) else type(e).__name__))
             return
@@ -135,7 +138,10 @@ class DashboardApp(App):
     # ---- actions
 
     def action_refresh_now(self) -> None:
+        from .screens.commune import CommuneScreen
         self.refresh_data()
+        if isinstance(self.screen, CommuneScreen):
+            self.screen.reload_all()
 
     def action_toggle_language(self) -> None:
         self.lang = "en" if self.lang == "vi" else "vi"

@@ -6,7 +6,7 @@ the `Snapshot` it returns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -28,7 +28,11 @@ class Snapshot:
 
     def communes(self) -> list[str]:
         """Communes with KPI rows this month or in the fleet, sorted."""
-        return sorted({c for c in (*self.dossiers, *self.queue) if c != "*"} | {r.commune for r in self.fleet})
+        return sorted(_communes(self.dossiers, self.queue, self.fleet))
+
+
+def _communes(dossiers: dict[str, Any], queue: dict[str, Any], fleet: list[kpi.FleetRow]) -> set[str]:
+    return {c for c in (*dossiers, *queue) if c != "*"} | {r.commune for r in fleet}
 
 
 def load_snapshot(store: Any, month: str, *, today: date | None = None, now: datetime | None = None,
@@ -43,8 +47,15 @@ def load_snapshot(store: Any, month: str, *, today: date | None = None, now: dat
     months = cache.months(store, kpi.months_back(month, trend_months), today)
     dossiers = months[month]
     queue = kpi.queue_kpis(store, month)
-    communes = {c for c in (*dossiers, *queue) if c != "*"} | {r.commune for r in fleet}
-    forms = kpi.form_kpis(store, month, communes)
+    forms = kpi.form_kpis(store, month, _communes(dossiers, queue, fleet), definitions=cache.forms(store))
     trend = kpi.trend_from(months)
     procedures = cache.procedures(store, month)
     return Snapshot(now, month, today, fleet, dossiers, queue, forms, trend, procedures)
+
+
+def with_trend(snapshot: Snapshot, store: Any, cache: kpi.DossierKpiCache,
+               trend_months: int = kpi.TREND_MONTHS) -> Snapshot:
+    """`snapshot` (read with a shorter trend) with the `trend_months` trend, reading only the
+    dossier KPIs of the months `cache` does not hold yet; the rest of the snapshot is kept."""
+    months = cache.months(store, kpi.months_back(snapshot.month, trend_months), snapshot.today)
+    return replace(snapshot, dossiers=months[snapshot.month], trend=kpi.trend_from(months))

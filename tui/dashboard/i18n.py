@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from edge.dossiers import STATUSES
-
 from ..i18n import DEFAULT_LANGUAGE, LANGUAGES, Table
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -123,14 +121,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "error.refresh": ("Không đọc được kho dữ liệu trung tâm: {error}", "Cannot read the central store: {error}"),
     "updated": ("Cập nhật {at}", "Updated {at}"),
 }
-
-
-def status_label(status: str | None, lang: str) -> str:
-    """A dossier status in the language (the edge's own labels)."""
-    pair = STATUSES.get(status or "")
-    if pair is None:
-        return status or ""
-    return pair[1] if lang == "en" else pair[0]
 
 
 _TABLE = Table(STRINGS)

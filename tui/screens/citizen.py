@@ -3,7 +3,6 @@ procedures, take a queue ticket. Nothing here reaches staff data beyond status a
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from textual.app import ComposeResult
@@ -11,16 +10,10 @@ from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.widgets import Button, Label, Static
 
+from ..timefmt import vn_date
 from ..widgets.tr import tr
 from ..widgets.vninput import VietInput
 from .base import KioskScreen
-
-
-def _vn_date(iso: str) -> str:
-    try:
-        return date.fromisoformat(iso[:10]).strftime("%d/%m/%Y")
-    except ValueError:
-        return iso
 
 
 def split_scanned_code(text: str) -> tuple[str, str | None]:
@@ -152,7 +145,11 @@ class LookupScreen(KioskScreen):
             self.notice.show(self.t("lookup.not_found"), "error")
             return
         status = result.status_en if self.lang == "en" else result.status_vi
-        box.update(self.t("lookup.result", code=result.code, status=status, due=_vn_date(result.due_date))
+        try:
+            due = vn_date(result.due_date)
+        except ValueError:  # shown as stored
+            due = result.due_date
+        box.update(self.t("lookup.result", code=result.code, status=status, due=due)
                    + "\n" + self.t("lookup.procedure", name=result.procedure_name))
         self._last = result
 

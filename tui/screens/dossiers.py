@@ -14,30 +14,21 @@ from textual.widgets import Button, DataTable, Label, Select, Static
 from edge import dossiers, slips
 from edge.search import search_dossiers
 
+from ..i18n import status_label
+from ..timefmt import DATE_TIME, local_time, vn_date
 from ..widgets.tr import tr
 from ..widgets.vninput import VietInput
 from .base import KioskScreen
-from .intake import parse_vn_date, vn_date
+from .intake import parse_vn_date
 
 LIST_LIMIT = 200
-
-
-def status_label(status: str, lang: str) -> str:
-    pair = dossiers.STATUSES.get(status)
-    if pair is None:
-        return status
-    return pair[1] if lang == "en" else pair[0]
 
 
 def find_dossiers(store: Any, text: str, status: str | None, due: str | None) -> list[Any]:
     """Rows for the list: search text (accents optional) or the newest, filtered."""
     if text.strip():
-        rows = [dossiers.Dossier.from_row(r) for r in search_dossiers(store, text, limit=LIST_LIMIT,
-                                                                       status=status)]
-        if due:
-            keep = {d.id for d in dossiers.list_dossiers(store, status=status, due=due, limit=10_000)}
-            rows = [d for d in rows if d.id in keep]
-        return rows
+        return [dossiers.Dossier.from_row(r)
+                for r in search_dossiers(store, text, limit=LIST_LIMIT, status=status, due=due)]
     return dossiers.list_dossiers(store, status=status, due=due, limit=LIST_LIMIT)
 
 
@@ -140,12 +131,6 @@ def _detail(store: Any, dossier_id: str) -> tuple[Any, list[dict[str, Any]], str
     return d, dossiers.history(store, dossier_id), dossiers.procedure_name(store, d)
 
 
-def _transition(store: Any, dossier_id: str, to_status: str, actor: str, note: str | None,
-                version: int) -> Any:
-    return dossiers.transition(store, dossier_id, to_status, actor=actor, note=note,
-                               expected_version=version)
-
-
 class DossierDetailScreen(KioskScreen):
     """One dossier: fields, history, status change with note, slips."""
 
@@ -192,8 +177,7 @@ class DossierDetailScreen(KioskScreen):
 
     def on_load_done(self, result: tuple[Any, list[dict[str, Any]], str]) -> None:
         self.dossier, self._history, self._procedure = result
-        self._show_dossier()
-        self.on_language(self.lang)
+        self.on_language(self.lang)  # the title (it shows the code) and the dossier, drawn once
 
     def _show_dossier(self) -> None:
         d = self.dossier
@@ -204,7 +188,7 @@ class DossierDetailScreen(KioskScreen):
                 (t("detail.applicant"), d.applicant_name),
                 (t("detail.id_number"), d.applicant_id_number or ""),
                 (t("detail.status"), status_label(d.status, self.lang)),
-                (t("detail.received"), _local(d.received_at)),
+                (t("detail.received"), local_time(d.received_at, DATE_TIME)),
                 (t("detail.due"), vn_date(d.due_date)),
                 (t("detail.officer"), d.officer),
                 (t("detail.documents"), "; ".join(d.documents))]
@@ -215,7 +199,7 @@ class DossierDetailScreen(KioskScreen):
             if h.get("from_status"):
                 step = f"{status_label(h['from_status'], self.lang)} → {step}"
             note = f" — {h['note']}" if h.get("note") else ""
-            lines.append(f"{_local(h['at'])}  {step}  ({h['actor']}){note}")
+            lines.append(f"{local_time(h['at'], DATE_TIME)}  {step}  ({h['actor']}){note}")
         self.query_one("#history", Static).update("\n".join(lines))
         allowed = dossiers.allowed_transitions(d.status)
         select = self.query_one("#to-status", Select)
@@ -235,7 +219,8 @@ class DossierDetailScreen(KioskScreen):
         if d is None or staff is None or not isinstance(to, str):
             return
         note = self.query_one("#note", VietInput).text or None
-        self.run_store("change", _transition, self.app.store, d.id, to, staff.username, note, d.version)
+        self.run_store("change", dossiers.transition, self.app.store, d.id, to, actor=staff.username, note=note,
+                       expected_version=d.version)
 
     def on_change_done(self, dossier: Any) -> None:
         self.query_one("#note", VietInput).value = ""
@@ -289,16 +274,3 @@ class DossierDetailScreen(KioskScreen):
     def on_language(self, lang: str) -> None:
         super().on_language(lang)
         self._show_dossier()
-
-
-def _local(iso_text: str | None) -> str:
-    if not iso_text:
-        return ""
-    try:
-        from edge.clock import parse_iso
-        return parse_iso(iso_text).strftime("%d/%m/%Y %H:%M")
-    except ValueError:
-        return iso_text
-
-
-

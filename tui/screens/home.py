@@ -13,6 +13,7 @@ from textual.widgets import Button, Static
 
 from edge import dossiers, outbox, status as edge_status, tickets
 
+from ..timefmt import local_time
 from ..widgets.tr import tr
 from .base import KioskScreen
 
@@ -31,22 +32,16 @@ def last_sync(state: dict[str, Any]) -> str | None:
 
 def short_time(text: str | None) -> str:
     """An ISO time as local "HH:MM dd/mm" (the text itself if it is not one)."""
-    if not text:
-        return ""
-    try:
-        from edge.clock import parse_iso
-        return parse_iso(text).strftime("%H:%M %d/%m")
-    except ValueError:
-        return text
+    return local_time(text, "%H:%M %d/%m")
 
 
-def home_summary(store: Any, counter: str, now: datetime) -> dict[str, Any]:
+def home_summary(store: Any, now: datetime) -> dict[str, Any]:
     """Everything the Home screen shows, read in one go (in a worker thread)."""
     today = now.date()
     todays = tickets.today(store)
     stats = outbox.stats(store)
     return {
-        "waiting": tickets.waiting_count(store),
+        "waiting": sum(1 for t in todays if t.status == "waiting"),
         "serving": sum(1 for t in todays if t.status == "called"),
         "due_today": dossiers.count_dossiers(store, due="today", today=today),
         "overdue": dossiers.count_dossiers(store, due="overdue", today=today),
@@ -87,7 +82,7 @@ class HomeScreen(KioskScreen):
         self._summary: dict[str, Any] | None = None
         self._who()
         self.action_refresh()
-        self.set_interval(30, self.action_refresh)
+        self.set_interval(30, self._tick)
         self.query_one("#menu-intake", Button).focus()
 
     def on_screen_resume(self) -> None:
@@ -100,9 +95,13 @@ class HomeScreen(KioskScreen):
             self.query_one("#who", Static).update(
                 self.t("home.hello", name=member.full_name, role=self.t(f"role.{member.role}")))
 
+    def _tick(self) -> None:
+        """The periodic refresh, only while Home is shown (returning to it refreshes anyway)."""
+        if self.app.screen is self:  # not `is_current`, which also counts a screen just below the top
+            self.action_refresh()
+
     def action_refresh(self) -> None:
-        self.run_store("summary", home_summary, self.app.store, self.app.config.kiosk.counter,
-                       self.app.clock())
+        self.run_store("summary", home_summary, self.app.store, self.app.clock())
 
     def on_summary_done(self, s: dict[str, Any]) -> None:
         self._summary = s

@@ -18,6 +18,7 @@ from textual.widgets import Button, Label, Select, SelectionList, Static
 from edge import catalogue, citizens, dossiers, tickets
 from edge.errors import ValidationError
 
+from ..timefmt import vn_date
 from ..widgets.tr import tr
 from ..widgets.vninput import VietInput
 from .base import KioskScreen
@@ -37,21 +38,6 @@ def parse_vn_date(text: str) -> date:
     """dd/mm/yyyy (also dd-mm-yyyy, dd.mm.yyyy) → date; ValueError when it is not one."""
     cleaned = text.strip().replace("-", "/").replace(".", "/")
     return datetime.strptime(cleaned, "%d/%m/%Y").date()
-
-
-def vn_date(d: date | str | None) -> str:
-    if d is None:
-        return ""
-    if isinstance(d, str):
-        d = date.fromisoformat(d[:10])
-    return d.strftime("%d/%m/%Y")
-
-
-def _receive(store: Any, actor: str, procedure_code: str, applicant: Any, documents: list[str],
-             ticket_id: str | None) -> Any:
-    dossier = dossiers.receive(store, procedure_code=procedure_code, applicant=applicant,
-                               documents=documents, actor=actor, ticket_id=ticket_id)
-    return dossier
 
 
 class IntakeScreen(KioskScreen):
@@ -244,8 +230,8 @@ class IntakeScreen(KioskScreen):
         self._saving = True
         self.notice.show(self.t("intake.saving"), "info")
         ticket_id = self._ticket.id if self._ticket is not None else None
-        self.run_store("save", _receive, self.app.store, staff.username, proc.code, applicant,
-                       documents, ticket_id)
+        self.run_store("save", dossiers.receive, self.app.store, procedure_code=proc.code, applicant=applicant,
+                       documents=documents, actor=staff.username, ticket_id=ticket_id)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "save":

@@ -14,6 +14,7 @@ from textual.widgets import Button, Label, Static
 
 from edge import errors as E
 
+from ..timefmt import local_time
 from ..widgets.tr import tr
 from ..widgets.vninput import VietInput
 from .base import KioskScreen
@@ -22,16 +23,6 @@ from .base import KioskScreen
 def _login(store: Any, username: str, pin: str) -> Any:
     from edge import staff
     return staff.login(store, username, pin)
-
-
-def _short_time(iso: str | None) -> str:
-    if not iso:
-        return "?"
-    try:
-        from edge.clock import parse_iso
-        return parse_iso(iso).strftime("%H:%M %d/%m/%Y")
-    except ValueError:
-        return iso
 
 
 class LoginScreen(KioskScreen):
@@ -99,7 +90,8 @@ class LoginScreen(KioskScreen):
         pin.value = ""
         pin.focus()
         if isinstance(error, E.LockedOutError):
-            self.notice.show(self.t("login.locked_out", until=_short_time(error.until)), "error")
+            until = local_time(error.until, "%H:%M %d/%m/%Y", empty="?")
+            self.notice.show(self.t("login.locked_out", until=until), "error")
         elif isinstance(error, E.AuthError):
             self.notice.show(self.t("login.wrong"), "error")
         else:

@@ -15,16 +15,15 @@ from textual.widgets import Button, DataTable, Static
 
 from edge import tickets
 
+from .. import i18n
 from ..widgets.tr import tr
 from .base import KioskScreen
 
-STATUS_KEYS = {"waiting": ("chờ", "waiting"), "called": ("đang phục vụ", "serving"),
-               "done": ("xong", "done"), "skipped": ("bỏ qua", "skipped")}
-
 
 def _state(store: Any, counter: str) -> dict[str, Any]:
-    return {"current": tickets.current(store, counter), "today": tickets.today(store),
-            "waiting": tickets.waiting_count(store)}
+    todays = tickets.today(store)
+    return {"current": tickets.current(store, counter), "today": todays,
+            "waiting": sum(1 for t in todays if t.status == "waiting")}
 
 
 def _do(store: Any, what: str, counter: str, actor: str, current: Any) -> Any:
@@ -96,7 +95,8 @@ class QueueScreen(KioskScreen):
         table = self.query_one("#tickets", DataTable)
         table.clear()
         for t in state["today"]:
-            label = STATUS_KEYS.get(t.status, (t.status, t.status))[1 if self.lang == "en" else 0]
+            key = f"queue.status_{t.status}"
+            label = self.t(key) if key in i18n.STRINGS else t.status
             table.add_row(t.label, label, t.issued_at[11:16] if t.issued_at else "", key=t.id)
 
     def action_act(self, what: str) -> None:

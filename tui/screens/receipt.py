@@ -33,10 +33,6 @@ def _make_receipt(app: Any, dossier: Any, ticket: Any) -> tuple[Any, HandOut]:
     return slip, done
 
 
-def _reissue(app: Any, slip: Any) -> HandOut:
-    return hand_out(app.printer, app.config.data_dir, slip)
-
-
 class SlipScreen(KioskScreen):
     """A slip on screen, saved and printed; `p` prints again."""
 
@@ -60,7 +56,7 @@ class SlipScreen(KioskScreen):
         super().on_mount()
         if self.slip is not None:
             self._show_slip(self.slip)
-            self.run_store("print", _reissue, self.app, self.slip)
+            self.action_reprint()
 
     def _show_slip(self, slip: Any) -> None:
         self.slip = slip
@@ -70,7 +66,7 @@ class SlipScreen(KioskScreen):
 
     def action_reprint(self) -> None:
         if self.slip is not None:
-            self.run_store("print", _reissue, self.app, self.slip)
+            self.run_store("print", hand_out, self.app.printer, self.app.config.data_dir, self.slip)
 
     def on_print_done(self, done: HandOut) -> None:
         self.report(done)

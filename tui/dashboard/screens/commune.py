@@ -17,8 +17,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Select, Static, Ta
 from edge.dossiers import STATUSES
 from sync import kpi
 
+from ...i18n import status_label
 from .. import format as fmt
-from ..i18n import localize_bindings, status_label, t
+from ..i18n import localize_bindings, t
 
 
 class CommuneScreen(Screen):
@@ -33,8 +34,11 @@ class CommuneScreen(Screen):
     ]
 
     @dataclass
-    class Loaded(Message):
+    class DossiersLoaded(Message):
         dossiers: list[dict[str, Any]]
+
+    @dataclass
+    class IssuesLoaded(Message):
         conflicts: list[dict[str, Any]]
         quarantine: list[dict[str, Any]]
 
@@ -70,7 +74,7 @@ class CommuneScreen(Screen):
     def on_mount(self) -> None:
         localize_bindings(self, self.app.lang)
         self.refresh_bindings()
-        self.reload()
+        self.reload_all()
 
     # ---- loading
 
@@ -78,16 +82,26 @@ class CommuneScreen(Screen):
         status = self.query_one("#dossier-status", Select).value
         return self.query_one("#dossier-search", Input).value, (status if isinstance(status, str) else None)
 
+    def reload_all(self) -> None:
+        """Read everything the screen shows (on mount and on an explicit refresh)."""
+        self._load_issues()
+        self.reload()
+
     def reload(self) -> None:
+        """Read the dossier list again (the filters changed); conflicts and quarantine do not depend on them."""
         search, status = self._filters()
         self._load(search, status)
 
     @work(thread=True, exclusive=True, group="commune-load", exit_on_error=False)
     def _load(self, search: str, status: str | None) -> None:
+        self.post_message(self.DossiersLoaded(kpi.commune_dossiers(self.app.store, self.commune, status=status,
+                                                                   search=search)))
+
+    @work(thread=True, exclusive=True, group="commune-issues", exit_on_error=False)
+    def _load_issues(self) -> None:
         store = self.app.store
-        self.post_message(self.Loaded(kpi.commune_dossiers(store, self.commune, status=status, search=search),
-                                      kpi.commune_conflicts(store, self.commune),
-                                      kpi.commune_quarantine(store, self.commune)))
+        self.post_message(self.IssuesLoaded(kpi.commune_conflicts(store, self.commune),
+                                            kpi.commune_quarantine(store, self.commune)))
 
     @work(thread=True, exclusive=True, group="commune-history", exit_on_error=False)
     def _load_history(self, dossier_id: str, code: str) -> None:
@@ -101,7 +115,7 @@ class CommuneScreen(Screen):
 
     # ---- showing
 
-    def on_commune_screen_loaded(self, message: Loaded) -> None:
+    def on_commune_screen_dossiers_loaded(self, message: DossiersLoaded) -> None:
         lang = self.app.lang
         table = self.query_one("#dossier-table", DataTable)
         table.clear(columns=True)
@@ -112,6 +126,9 @@ class CommuneScreen(Screen):
                           t(f"channel.{r['channel']}", lang), fmt.local_date(r["received_at"]),
                           fmt.local_date(r["due_date"]), fmt.local_date(r["finished_at"]),
                           key=f"{r['id']}|{r['code']}")
+
+    def on_commune_screen_issues_loaded(self, message: IssuesLoaded) -> None:
+        lang = self.app.lang
         conf = self.query_one("#conflict-table", DataTable)
         conf.clear(columns=True)
         conf.add_columns(*(t(c, lang) for c in ("col.detected", "col.table", "col.record", "col.version",
