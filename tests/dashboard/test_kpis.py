@@ -51,14 +51,14 @@ def _wait_synced(province) -> None:
 
 async def test_kpi_table_matches_counts_from_the_edge_stores(make_app, province):
     _wait_synced(province)
-    app = make_app()
+    app = make_app(month=province.data_month())
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         got = table_counts(app.screen.query_one("#kpi-table"))
     want = expected_counts(province, app.month, app.today())
-    assert all(want[c]["received"] > 0 for c in want)
-    for code in province.communes:
-        assert got[code] == [want[code][k] for k in COLS], code
+    assert sum(w["received"] for w in want.values()) > 0
+    for code in province.communes:   # a commune with no dossier that month has no row
+        assert got.get(code, [0] * 5) == [want[code][k] for k in COLS], code
     assert got["*"] == [sum(w[k] for w in want.values()) for k in COLS]
 
 
@@ -79,13 +79,15 @@ async def test_previous_month_matches_counts_from_the_edge_stores(make_app, prov
 
 async def test_online_share_matches_the_edge_stores(make_app, province):
     _wait_synced(province)
-    app = make_app()
+    app = make_app(month=province.data_month())
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         snap = app.snapshot
     want = expected_counts(province, snap.month, snap.today)
+    assert sum(w["received"] for w in want.values()) > 0
     for code in province.communes:
-        assert snap.dossiers[code].online == want[code]["online"]
+        got = snap.dossiers[code].online if code in snap.dossiers else 0
+        assert got == want[code]["online"], code
 
 
 async def test_kpis_refresh_live_while_the_receiver_runs(make_app, province):

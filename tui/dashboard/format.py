@@ -9,8 +9,9 @@ from edge.clock import LOCAL_TZ
 DASH = "—"
 
 
-def local_time(text: str | None, now: datetime | None = None) -> str:
-    """An ISO UTC timestamp as local "dd/mm HH:MM" (just "HH:MM" when it is today); "—" when absent."""
+def local_time(text: str | None, now: datetime) -> str:
+    """An ISO UTC timestamp as local "dd/mm HH:MM" (just "HH:MM" when it falls on the local day of
+    `now`, the app's clock); "—" when absent."""
     if not text:
         return DASH
     try:
@@ -20,7 +21,7 @@ def local_time(text: str | None, now: datetime | None = None) -> str:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=timezone.utc)
     loc = dt.astimezone(LOCAL_TZ)
-    today = (now or datetime.now(timezone.utc)).astimezone(LOCAL_TZ).date()
+    today = now.astimezone(LOCAL_TZ).date()
     return loc.strftime("%H:%M") if loc.date() == today else loc.strftime("%d/%m %H:%M")
 
 

@@ -128,19 +128,19 @@ class CommuneScreen(Screen):
                           key=f"{r['id']}|{r['code']}")
 
     def on_commune_screen_issues_loaded(self, message: IssuesLoaded) -> None:
-        lang = self.app.lang
+        lang, now = self.app.lang, self.app.clock()
         conf = self.query_one("#conflict-table", DataTable)
         conf.clear(columns=True)
         conf.add_columns(*(t(c, lang) for c in ("col.detected", "col.table", "col.record", "col.version",
                                                 "col.device")))
         for r in message.conflicts:
-            conf.add_row(fmt.local_time(r["detected_at"]), r["tbl"], r["record_id"], str(r["version"]),
+            conf.add_row(fmt.local_time(r["detected_at"], now), r["tbl"], r["record_id"], str(r["version"]),
                          f"{r['device']} / {r['held_device'] or fmt.DASH}", key=str(r["cid"]))
         quar = self.query_one("#quarantine-table", DataTable)
         quar.clear(columns=True)
         quar.add_columns(*(t(c, lang) for c in ("col.at", "col.topic", "col.size", "col.reason")))
         for r in message.quarantine:
-            quar.add_row(fmt.local_time(r["received_at"]), r["topic"], fmt.count(r["size"]), r["reason"],
+            quar.add_row(fmt.local_time(r["received_at"], now), r["topic"], fmt.count(r["size"]), r["reason"],
                          key=str(r["qid"]))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -149,13 +149,13 @@ class CommuneScreen(Screen):
             self._load_history(dossier_id, code)
 
     def on_commune_screen_history_loaded(self, message: HistoryLoaded) -> None:
-        lang = self.app.lang
+        lang, now = self.app.lang, self.app.clock()
         self.query_one("#history-title", Static).update(t("commune.history", lang, code=message.code))
         table = self.query_one("#history-table", DataTable)
         table.clear(columns=True)
         table.add_columns(*(t(c, lang) for c in ("col.at", "col.from", "col.to", "col.actor", "col.note")))
         for i, r in enumerate(message.rows):
-            table.add_row(fmt.local_time(r["at"]), status_label(r["from_status"], lang) or fmt.DASH,
+            table.add_row(fmt.local_time(r["at"], now), status_label(r["from_status"], lang) or fmt.DASH,
                           status_label(r["to_status"], lang), r["actor"] or "", r["note"] or "", key=str(i))
 
     # ---- actions
