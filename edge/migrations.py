@@ -204,7 +204,20 @@ def m003_leaner_intake(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO dossier_search(rowid, body) VALUES (?, ?)", (r[0], dossier_body(dict(r))))
 
 
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_core, m002_ticket_queue, m003_leaner_intake]
+def m004_outbox_ack_marks(conn: sqlite3.Connection) -> None:
+    """Acknowledgement as marks (`edge.outbox`): one row per ack instead of a timestamp written
+    into every acknowledged outbox row. Each distinct ack time of the old rows becomes a mark at
+    the highest seq it covered, so the retention window keeps counting from the same moments."""
+    conn.execute("CREATE TABLE outbox_acks (upto INTEGER PRIMARY KEY, at TEXT NOT NULL)")
+    conn.execute("INSERT INTO outbox_acks(upto, at) SELECT MAX(seq), acked_at FROM outbox "
+                 "WHERE acked_at IS NOT NULL GROUP BY acked_at")
+    conn.execute("DROP INDEX IF EXISTS outbox_pending")
+    conn.execute("DROP INDEX IF EXISTS outbox_acked_at")
+    conn.execute("ALTER TABLE outbox DROP COLUMN acked_at")
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [m001_core, m002_ticket_queue, m003_leaner_intake,
+                                                          m004_outbox_ack_marks]
 
 
 def migrate(store: "Store") -> int:

@@ -78,7 +78,7 @@ def summary(store: "Store") -> dict[str, Any]:
         "tickets_today": {r["status"]: r["n"] for r in store.query(
             "SELECT status, COUNT(*) AS n FROM tickets WHERE day = ? GROUP BY status", (today,))},
         "outbox": {"pending": st.pending, "acked": store.scalar(
-            "SELECT COUNT(*) FROM outbox WHERE acked_at IS NOT NULL"), "last_seq": st.last_seq,
+            "SELECT COUNT(*) FROM outbox WHERE seq <= ?", (st.last_acked_seq,)), "last_seq": st.last_seq,
             "last_acked_seq": st.last_acked_seq, "last_acked_at": st.last_acked_at,
             "oldest_pending_at": st.oldest_pending_at, "pending_by_table": st.by_table},
         "catalogue_version": catalogue.current_version(store),

@@ -92,13 +92,53 @@ def test_rewind_resends_what_a_restored_province_lost(store):
 def test_purge_drops_only_old_acknowledged_rows_and_seq_keeps_rising(store):
     for n in range(1, 4):
         new_ticket(store, n)
+    outbox.ack_upto(store, 1)
+    store.conn.execute("UPDATE outbox_acks SET at = '2000-01-01T00:00:00.000Z' WHERE upto = 1")
     outbox.ack_upto(store, 2)
-    store.conn.execute("UPDATE outbox SET acked_at = '2000-01-01T00:00:00.000Z' WHERE seq = 1")
     assert outbox.purge(store, retention_days=30) == 1
     assert outbox.first_retained_seq(store) == 2
     row = new_ticket(store, 4)
     assert outbox.pending(store)[-1].seq == 4 and outbox.last_seq(store) == 4
     assert row["version"] == 1
+
+
+def test_ack_rewind_and_purge_count_rows_once(store):
+    for n in range(1, 8):
+        new_ticket(store, n)
+    assert outbox.ack_upto(store, 4) == 4 and outbox.ack_upto(store, 4) == 0 and outbox.ack_upto(store, 2) == 0
+    assert outbox.ack_upto(store, 7) == 3
+    assert outbox.rewind(store, 5) == 2 and outbox.rewind(store, 6) == 0
+    assert [r.seq for r in outbox.pending(store)] == [6, 7]
+    assert outbox.pending(store, after_seq=6) == [outbox.pending(store)[1]]
+    st = outbox.stats(store)
+    assert (st.pending, st.last_acked_seq, st.by_table) == (2, 5, {"tickets": 2})
+    assert outbox.purge(store, retention_days=30) == 0 and store.scalar("SELECT COUNT(*) FROM outbox") == 7
+
+
+def test_acks_of_a_store_from_before_ack_marks_are_kept(tmp_path):
+    """A store whose acknowledged rows carried their own ack time keeps them acknowledged, and the
+    retention window still counts from those times."""
+    from edge.migrations import MIGRATIONS
+    from edge.store import Store
+    s = Store(tmp_path / "c.db")
+    for n in range(1, 6):
+        new_ticket(s, n)
+    with s.atomic():  # the outbox as the previous schema kept it
+        s.conn.execute("DELETE FROM schema_migrations WHERE version = ?", (len(MIGRATIONS),))
+        s.conn.execute("DROP TABLE outbox_acks")
+        s.conn.execute("ALTER TABLE outbox ADD COLUMN acked_at TEXT")
+        s.conn.execute("CREATE INDEX outbox_pending ON outbox(seq) WHERE acked_at IS NULL")
+        s.conn.execute("UPDATE outbox SET acked_at = '2000-01-01T00:00:00.000Z' WHERE seq <= 2")
+        s.conn.execute("UPDATE outbox SET acked_at = '2999-01-01T00:00:00.000Z' WHERE seq = 3")
+    s.close()
+    s = Store(tmp_path / "c.db")
+    try:
+        assert [r.seq for r in outbox.pending(s)] == [4, 5]
+        assert outbox.stats(s).last_acked_seq == 3
+        assert outbox.purge(s, retention_days=30) == 2 and outbox.first_retained_seq(s) == 3
+        assert "acked_at" not in {r["name"] for r in s.query("PRAGMA table_info(outbox)")}
+    finally:
+        s.close()
 
 
 def test_pending_pages_in_seq_order(store):
