@@ -45,7 +45,7 @@ class SimCommune:
                        "priority": 0, "status": "waiting", "issued_at": "2026-01-05T02:00:00.000Z",
                        "called_at": None, "finished_at": None, "counter": None, "recalls": 0, "dossier_id": None}
                 rows.append(wire.Row(seq, "tickets", rid, 1, seq, wire.canonical(rec)))
-            self.batches.append((rows[-1].seq, wire.encode(wire.Batch(code, self.device, first, rows[-1].seq,
+            self.batches.append((rows[-1].seq, wire.encode(wire.Batch.of(code, self.device, first, rows[-1].seq,
                                                                        tuple(rows)))))
         self.wire = wire
         self.acked = 0
@@ -122,7 +122,7 @@ def run(tmp: Path, store_url: str | None) -> list:
         for s in sims:
             s.stop()
         with CentralStore(prov.url) as central:
-            got = central.count("record_versions")
+            got = central.count("versions")
             acked = central.query("SELECT COUNT(*) AS n FROM devices WHERE acked_seq = ?", (RECORDS,))[0]["n"]
         total = COMMUNES * RECORDS
         return [prov.url.split(":")[0], COMMUNES, total, got, total - got, acked, elapsed, total / elapsed]

@@ -1,6 +1,6 @@
 """End-to-end sync throughput for a 100,000-record backlog, against the bare ceiling.
 
-- protocol: outbox → batch (zlib, checksum) → Mosquitto → `province-hub receive` (validate, commit
+- protocol: outbox → batch (zstd, checksum) → Mosquitto → `province-hub receive` (validate, commit
   idempotently into the SQLite central store, synchronous=FULL) → ack → outbox marked.
 - the agent compresses at `compression_level` (LEVEL) until acks show a fast link, then at
   `sync.agent.FAST_COMPRESSION_LEVEL`; its output says how many batches went which way.
@@ -33,7 +33,7 @@ WINDOW = int(os.environ.get("BENCH_SYNC_WINDOW", "8"))
 LEVEL = int(os.environ.get("BENCH_SYNC_LEVEL", "6"))       # the agent's compression_level
 
 BARE_SUBSCRIBER = r'''
-import sqlite3, sys, json, zlib, threading
+import socket, sqlite3, sys, json, threading, zstandard
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 port, user, pw, prefix, db, expected = sys.argv[1:7]
@@ -42,9 +42,10 @@ conn = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
 conn.execute("PRAGMA journal_mode=WAL"); conn.execute("PRAGMA synchronous=FULL")
 conn.execute("CREATE TABLE IF NOT EXISTS rows (tbl TEXT, id TEXT, version INTEGER, seq INTEGER, payload TEXT)")
 done = [0]
+unzstd = zstandard.ZstdDecompressor()
 def on_message(c, u, m):
     body = m.payload[14:]
-    lines = (zlib.decompress(body) if m.payload[4] == 1 else body).split(b"\n")
+    lines = (unzstd.decompress(body) if m.payload[4] == 1 else body).split(b"\n")
     heads = json.loads(lines[0])["rows"]
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
@@ -59,6 +60,7 @@ def on_connect(c, u, f, rc, p):
 c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bare-sub", protocol=mqtt.MQTTv5)
 c.username_pw_set(user, pw)
 c.on_message = on_message; c.on_connect = on_connect
+c.on_socket_open = lambda c, u, s: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 c.connect("127.0.0.1", int(port)); c.loop_forever()
 '''
 
@@ -82,7 +84,7 @@ def protocol_run(tmp: Path) -> tuple[float, int, float, Any]:
         agent.run(once=True, timeout=600)
         elapsed = time.perf_counter() - t0
         with CentralStore(prov.url) as central:
-            got = central.count("record_versions")
+            got = central.count("versions")
             sync_env.wait_projected(central, timeout=600)
             projected = time.perf_counter() - t0 - elapsed
         store.close()
@@ -104,12 +106,12 @@ def ceiling_run(tmp: Path) -> tuple[float, int]:
         payloads = []
         after = 0
         while True:
-            rows = outbox.pending(store, after, BATCH_ROWS)
+            rows = outbox.pending_batch(store, after, BATCH_ROWS, wire.MAX_RAW_BYTES)
             if not rows:
                 break
             payloads.append(wire.encode_batch_rows("00001", store.device_id, after + 1, rows,
                                                    FAST_COMPRESSION_LEVEL))
-            after = rows[-1].seq
+            after = rows[-1][0]
         store.close()
         db = tmp / "bare.db"
         sub = subprocess.Popen([sys.executable, "-c", BARE_SUBSCRIBER, str(prov.broker.port), prov.broker.receiver_user,

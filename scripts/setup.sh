@@ -53,7 +53,7 @@ stamp=.venv/.installed-$(sha1sum pyproject.toml | cut -c1-12)
 if [ ! -f "$stamp" ]; then
   .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
   .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
-  .venv/bin/python -c 'import edge, textual, paho.mqtt, orjson, holidays' 
+  .venv/bin/python -c 'import edge, textual, paho.mqtt, orjson, zstandard, holidays'
   rm -f .venv/.installed-*
   touch "$stamp"
 fi

@@ -52,6 +52,8 @@ TICK = 0.05
 STATUS_WRITE_INTERVAL = 2.0
 BATCH_ROWS = 1000
 BATCH_BYTES = 512_000
+#: what a row adds to a batch besides its record text (its [seq, tbl, id, version, hlc] head)
+ROW_OVERHEAD = 120
 WINDOW = 8
 SESSION_EXPIRY = 30 * 24 * 3600
 ONCE_TIMEOUT = 300.0
@@ -88,7 +90,7 @@ class SyncSettings:
     window: int
     ack_timeout: float
     heartbeat_interval: float
-    compression_level: int = wire.ZLIB_LEVEL
+    compression_level: int = wire.ZSTD_LEVEL
     source: str = ""
 
     KEYS = ("broker", "username", "password_file", "ca_file", "cert_file", "key_file", "topic_prefix",
@@ -124,7 +126,8 @@ class SyncSettings:
             window=s.int("window", WINDOW, min=1, max=64),
             ack_timeout=s.float("ack_timeout_s", ACK_TIMEOUT, min=0.1, max=3600),
             heartbeat_interval=s.float("heartbeat_s", HEARTBEAT_INTERVAL, min=0.1, max=86400),
-            compression_level=s.int("compression_level", wire.ZLIB_LEVEL, min=1, max=9),
+            compression_level=s.int("compression_level", wire.ZSTD_LEVEL, min=wire.ZSTD_LEVELS[0],
+                                    max=wire.ZSTD_LEVELS[-1]),
             source=s.source)
 
     def endpoint(self) -> Endpoint:
@@ -334,19 +337,14 @@ class Agent:
 
     def _fill_window(self) -> None:
         while len(self._inflight) < self._window:
-            rows = outbox.pending(self.store, self._cursor, limit=self.settings.batch_rows)
-            if not rows:
+            take = outbox.pending_batch(self.store, self._cursor, self.settings.batch_rows,
+                                        self.settings.batch_bytes, ROW_OVERHEAD)
+            if not take:
                 if not self._inflight and not self._was_empty:
                     self._was_empty = True
                     self._heartbeat()          # tell the province the backlog is gone
                 return
             self._was_empty = False
-            size, take = 0, []
-            for r in rows:
-                size += len(r.payload) + 120
-                if take and size > self.settings.batch_bytes:
-                    break
-                take.append(r)
             first = self._cursor + 1
             fast = self.link_rate() >= FAST_LINK_BYTES_S
             try:
@@ -354,14 +352,14 @@ class Agent:
                                                  FAST_COMPRESSION_LEVEL if fast else self.settings.compression_level)
             except WireError as e:
                 # A row too large for the wire: never dropped, never skipped; stay stuck and say so.
-                error = f"outbox seq {take[0].seq} cannot be sent: {e}"
+                error = f"outbox seq {take[0][0]} cannot be sent: {e}"
                 if error != self._last_error:
                     log.error("%s", error)
                 self._last_error = error
                 return
             self._client.publish(self.topics.up(self.commune), payload, qos=1)
-            self._inflight.append(_InFlight(first, take[-1].seq, time.monotonic(), len(payload)))
-            self._cursor = take[-1].seq
+            self._inflight.append(_InFlight(first, take[-1][0], time.monotonic(), len(payload)))
+            self._cursor = take[-1][0]
             self.stats.fast_batches += fast
             self.stats.batches_sent += 1
             self.stats.rows_sent += len(take)

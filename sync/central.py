@@ -10,18 +10,21 @@ same. `commit_batch` is the heart of the "exactly once" promise:
   version is kept;
 - `devices.acked_seq` advances only over contiguous seq ranges, and is what the receiver acks.
 
-What a commit writes is the log: `record_versions` holds every version of every record the
-province has received, with its full JSON text. The typed tables (`dossiers`, `dossier_history`,
-`tickets`, `form_submissions`) are a projection of that log for the dashboard: the columns it
-queries plus `data` (the latest version's JSON), `device` and `synced_at`; a newer version replaces
-the typed row, an older one arriving late does not.
+What a commit writes is the log: `batches` keeps each batch exactly as it came over the wire
+(compressed, with its checksum), and `versions` indexes every record version the province holds,
+(table, id, version) → the batch and line that carry its text. `versions(tbl, id)` reads a
+record's history back. The typed tables (`dossiers`, `dossier_history`, `tickets`,
+`form_submissions`) are a projection of that log for the dashboard: the columns it queries plus
+`data` (the latest version's JSON), `device` and `synced_at`; a newer version replaces the typed
+row, an older one arriving late does not.
 
 `commit_batch(batch)` projects in the same transaction. The receiver instead commits with
-`project=False`, which queues the new versions in `projection_queue`, and acks at once; `project()`
-applies the queue in chunks when the receiver has nothing else to do, so a commune's backlog
-is acknowledged at the speed of the log and the dashboard's indexes catch up behind it (within
-seconds; `pending_projection()` says how far behind). Anything that reads the typed tables for a
-decision (`recent_codes`, `dossier_owner`) catches the projection up first.
+`project=False`, which queues the batch in `projection_queue` (one row per batch, naming the lines
+that were new), and acks at once; `project()` applies the queue when the receiver has nothing else
+to do, so a commune's backlog is acknowledged at the speed of the log and the dashboard's indexes
+catch up behind it (within seconds; `pending_projection()` says how far behind). Anything that
+reads the typed tables for a decision (`recent_codes`, `dossier_owner`) catches the projection up
+first.
 """
 
 from __future__ import annotations
@@ -39,10 +42,11 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from . import wire
-from .errors import CentralStoreError, StoreUrlError
+from .errors import CentralStoreError, StoreUrlError, WireError
 
 #: 2: record_versions keeps each version's hlc and JSON text; projection_queue
-SCHEMA_VERSION = 2
+#: 3: the log is `batches` (as received) indexed by `versions`; one projection_queue row per batch
+SCHEMA_VERSION = 3
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KB = 65_536
 QUARANTINE_KEEP_BYTES = 65_536      # of a payload over the wire limit, keep this much (and its size)
@@ -53,6 +57,8 @@ PG_MAX_PARAMS = 30_000              # bind parameters per multi-row INSERT on Po
 ANALYZE_EVERY = 100
 #: record versions projected into the typed tables per transaction by `project()`
 PROJECT_CHUNK = 1000
+#: rows of an earlier schema's log carried into one batch of the new one by the migration
+LEGACY_BATCH_ROWS = 1000
 
 RECORD_COLUMNS = ("id", "commune", "version", "hlc", "updated_by", "created_at", "updated_at")
 TYPED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
@@ -97,9 +103,11 @@ def utcnow() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def digest(payload: str) -> str:
-    """The content digest of a record version (canonical JSON text)."""
-    return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+def digest(payload: str | bytes) -> str:
+    """The content digest of a record version's JSON text (kept with conflicts, and in place of
+    the text for versions an early schema held without it)."""
+    data = payload.encode() if isinstance(payload, str) else payload
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -139,15 +147,22 @@ class _Backend:
     for_update = ""
     #: projectors running side by side take different queue rows (SQLite: the write lock does it)
     skip_locked = ""
+    #: tables looked up only by their primary key keep their rows in it
+    without_rowid = ""
 
     def sql(self, q: str) -> str:
         return q
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of `table` (empty when there is no such table)."""
+        raise NotImplementedError
 
 
 class _Sqlite(_Backend):
     kind = "sqlite"
     serial = "INTEGER PRIMARY KEY AUTOINCREMENT"
     blob = "BLOB"
+    without_rowid = " WITHOUT ROWID"
 
     def __init__(self, path: str):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -171,6 +186,9 @@ class _Sqlite(_Backend):
     def execute(self, q: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(q, params)
 
+    def columns(self, table: str) -> set[str]:
+        return {r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")}
+
     def executemany(self, q: str, rows: list[Sequence[Any]]) -> int:
         """Run `q` for each row; returns how many rows it changed."""
         return self.conn.executemany(q, rows).rowcount
@@ -185,7 +203,7 @@ class _Postgres(_Backend):
     blob = "BYTEA"
     bigint = "BIGINT"
     for_update = " FOR UPDATE"
-    skip_locked = " FOR UPDATE OF q SKIP LOCKED"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str):
         import psycopg
@@ -205,6 +223,11 @@ class _Postgres(_Backend):
 
     def execute(self, q: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(self.sql(q), params)
+
+    def columns(self, table: str) -> set[str]:
+        return {r[0] for r in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s", (table,))}
 
     def executemany(self, q: str, rows: list[Sequence[Any]]) -> int:
         """One multi-row INSERT per chunk (one round trip) instead of a statement per row.
@@ -283,14 +306,20 @@ class CentralStore:
         big = b.bigint
         tables = [
             "CREATE TABLE IF NOT EXISTS schema_info (version INTEGER NOT NULL)",
-            # payload is NULL only for versions received before schema 2
-            f"""CREATE TABLE IF NOT EXISTS record_versions (
-                tbl TEXT NOT NULL, id TEXT NOT NULL, version {big} NOT NULL, digest TEXT NOT NULL,
-                commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL, received_at TEXT NOT NULL,
-                hlc {big}, payload TEXT,
-                PRIMARY KEY (id, tbl, version))""",
+            # each batch as it came over the wire (its envelope: compressed, checksummed)
+            f"""CREATE TABLE IF NOT EXISTS batches (
+                bid {b.serial}, commune TEXT NOT NULL, device TEXT NOT NULL, first_seq {big} NOT NULL,
+                last_seq {big} NOT NULL, received_at TEXT NOT NULL, envelope {b.blob} NOT NULL)""",
+            # every record version held: which batch line carries its text. `digest` (and no line)
+            # only for versions a schema-1 store held without their text
+            f"""CREATE TABLE IF NOT EXISTS versions (
+                id TEXT NOT NULL, tbl TEXT NOT NULL, version {big} NOT NULL, bid {big}, line INTEGER,
+                seq {big} NOT NULL, hlc {big}, digest TEXT,
+                PRIMARY KEY (id, tbl, version)){b.without_rowid}""",
+            # batches committed but not yet in the typed tables; `lines` lists the lines that were
+            # new (JSON), NULL when all were; `n` how many versions that is
             f"""CREATE TABLE IF NOT EXISTS projection_queue (
-                qid {b.serial}, tbl TEXT NOT NULL, id TEXT NOT NULL, version {big} NOT NULL)""",
+                qid {b.serial}, bid {big} NOT NULL, n {big} NOT NULL, lines TEXT)""",
             f"""CREATE TABLE IF NOT EXISTS conflicts (
                 cid {b.serial}, detected_at TEXT NOT NULL, tbl TEXT NOT NULL, record_id TEXT NOT NULL,
                 version {big} NOT NULL, commune TEXT NOT NULL, device TEXT NOT NULL, seq {big} NOT NULL,
@@ -322,20 +351,84 @@ class CentralStore:
                 updated_by TEXT, created_at TEXT, updated_at TEXT, {typed},
                 device TEXT NOT NULL, data TEXT NOT NULL, synced_at TEXT NOT NULL)""")
         with self._lock, self.db.transaction():
-            for q in tables + list(INDEXES):
+            b.execute(tables[0])
+            version = b.execute("SELECT MAX(version) FROM schema_info").fetchone()[0]
+            if version is not None and version > SCHEMA_VERSION:
+                raise CentralStoreError(f"central store {_redact(self.url)} has schema {version}, newer than "
+                                        f"this software's {SCHEMA_VERSION}: upgrade province-hub")
+            legacy = version is not None and version < 3
+            if legacy:
+                self._project_legacy_queue()
+            for q in tables[1:] + list(INDEXES):
                 b.execute(q)
             for name in DROPPED_INDEXES:
                 b.execute(f"DROP INDEX IF EXISTS {name}")
-            version = b.execute("SELECT MAX(version) FROM schema_info").fetchone()[0]
+            if legacy:
+                self._move_legacy_log()
             if version is None:
                 b.execute("INSERT INTO schema_info (version) VALUES (?)", (SCHEMA_VERSION,))
-            elif version > SCHEMA_VERSION:
-                raise CentralStoreError(f"central store {_redact(self.url)} has schema {version}, newer than "
-                                        f"this software's {SCHEMA_VERSION}: upgrade province-hub")
-            elif version < 2:
-                b.execute(f"ALTER TABLE record_versions ADD COLUMN hlc {big}")
-                b.execute("ALTER TABLE record_versions ADD COLUMN payload TEXT")
+            elif version < SCHEMA_VERSION:
                 b.execute("UPDATE schema_info SET version = ?", (SCHEMA_VERSION,))
+
+    # ---- migration from schema 1 and 2 (one row of `record_versions` per version)
+
+    def _project_legacy_queue(self) -> None:
+        """Schema 2 queued versions for the typed tables one by one: project what is still queued
+        and drop that queue (the new one has one row per batch)."""
+        b = self.db
+        if not b.columns("projection_queue"):
+            return
+        if "tbl" in b.columns("projection_queue"):
+            queued = b.execute(
+                "SELECT q.tbl, q.id, q.version, v.hlc, v.device, v.payload FROM projection_queue q "
+                "JOIN record_versions v ON v.id = q.id AND v.tbl = q.tbl AND v.version = q.version "
+                "WHERE v.payload IS NOT NULL").fetchall()
+            self._project_rows([(tbl, rid, int(version), hlc, device, payload, None)
+                                for tbl, rid, version, hlc, device, payload in queued], utcnow())
+            b.execute("DROP TABLE projection_queue")
+
+    def _move_legacy_log(self) -> None:
+        """Carry `record_versions` of schema 1/2 into `batches` + `versions`, then drop it.
+
+        Versions with their text (schema 2) are re-framed per device, in seq order, into batches of
+        LEGACY_BATCH_ROWS lines; versions held without text (schema 1) keep their digest only."""
+        b = self.db
+        if "commune" not in b.columns("record_versions"):
+            return
+        cols = b.columns("record_versions")
+        rows = b.execute(
+            "SELECT commune, device, seq, tbl, id, version, " + ("hlc" if "hlc" in cols else "NULL")
+            + ", digest, received_at, " + ("payload" if "payload" in cols else "NULL")
+            + " FROM record_versions ORDER BY commune, device, seq").fetchall()
+        texted: list[tuple] = []
+        size = 0
+
+        def flush() -> None:
+            if not texted:
+                return
+            commune, device, received = texted[0][0], texted[0][1], texted[-1][8]
+            batch = wire.Batch.of(commune, device, texted[0][2], texted[-1][2], [
+                wire.Row(int(r[2]), r[3], r[4], int(r[5]), int(r[6] or 0), r[9]) for r in texted])
+            bid = self._insert_batch(batch, received)
+            b.executemany(self._INSERT_VERSIONS, [(r[4], r[3], int(r[5]), bid, i, int(r[2]), r[6])
+                                                  for i, r in enumerate(texted)])
+            texted.clear()
+
+        bare = []
+        for r in rows:
+            if r[9] is None:
+                bare.append((r[4], r[3], int(r[5]), int(r[2]), r[6], r[7]))
+                continue
+            if texted and (texted[0][:2] != r[:2] or len(texted) >= LEGACY_BATCH_ROWS
+                           or size + len(r[9]) > wire.MAX_RAW_BYTES // 2):
+                flush()
+                size = 0
+            texted.append(r)
+            size += len(r[9]) + 100
+        flush()
+        if bare:
+            b.executemany("INSERT INTO versions (id, tbl, version, seq, hlc, digest) VALUES (?, ?, ?, ?, ?, ?)", bare)
+        b.execute("DROP TABLE record_versions")
 
     # ---- reading
 
@@ -356,9 +449,8 @@ class CentralStore:
                                (commune, device)) or 0)
 
     def count(self, table: str) -> int:
-        if table not in ("record_versions", "conflicts", "quarantine", "devices", "outbound", "documents",
-                         "projection_queue",
-                         *TYPED_COLUMNS):
+        if table not in ("versions", "batches", "conflicts", "quarantine", "devices", "outbound", "documents",
+                         "projection_queue", *TYPED_COLUMNS):
             raise CentralStoreError(f"unknown table {table!r}")
         return int(self.scalar(f"SELECT COUNT(*) FROM {table}"))
 
@@ -383,7 +475,7 @@ class CentralStore:
         if self.db.kind != "postgresql":
             return
         with self._lock:
-            for table in ("record_versions", "devices", "seq_ranges", "projection_queue", *TYPED_COLUMNS):
+            for table in ("versions", "batches", "devices", "seq_ranges", "projection_queue", *TYPED_COLUMNS):
                 self.db.execute(f"ANALYZE {table}")
 
     def _counted(self) -> None:
@@ -425,43 +517,55 @@ class CentralStore:
         return int(b.execute("SELECT acked_seq FROM devices WHERE commune = ? AND device = ?" + b.for_update,
                              (commune, device)).fetchone()[0])
 
-    _INSERT_VERSIONS = ("INSERT INTO record_versions (tbl, id, version, digest, commune, device, seq, received_at, "
-                        "hlc, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    _INSERT_VERSIONS = "INSERT INTO versions (id, tbl, version, bid, line, seq, hlc) VALUES (?, ?, ?, ?, ?, ?, ?)"
+
+    def _insert_batch(self, batch: wire.Batch, now: str) -> int:
+        return int(self.db.execute(
+            "INSERT INTO batches (commune, device, first_seq, last_seq, received_at, envelope) "
+            "VALUES (?, ?, ?, ?, ?, ?) RETURNING bid",
+            (batch.commune, batch.device, batch.first_seq, batch.last_seq, now, batch.envelope)).fetchone()[0])
 
     def _commit(self, batch: wire.Batch, project: bool) -> CommitResult:
         b = self.db
         now = utcnow()
-        acked = self._lock_device(batch.commune, batch.device)
-        if batch.last_seq <= acked:
-            b.execute("UPDATE devices SET last_seen = ? WHERE commune = ? AND device = ?",
-                      (now, batch.commune, batch.device))
-            return CommitResult(acked, 0, len(batch.rows), 0, duplicate_batch=True)
-        rows = [r for r in batch.rows if r.seq > acked]
         commune, device = batch.commune, batch.device
-        versions = [(r.tbl, r.id, r.version, digest(r.payload), commune, device, r.seq, now, r.hlc, r.payload)
-                    for r in rows]
+        acked = self._lock_device(commune, device)
+        if batch.last_seq <= acked:
+            b.execute("UPDATE devices SET last_seen = ? WHERE commune = ? AND device = ?", (now, commune, device))
+            return CommitResult(acked, 0, len(batch), 0, duplicate_batch=True)
+        heads = batch.heads
+        if heads[0][0] > acked:
+            todo = list(range(len(heads)))
+        else:
+            todo = [i for i, h in enumerate(heads) if h[0] > acked]
         # The common case: every version is new. Try that; if some key is already held, undo and
         # sort duplicates from conflicts.
         b.execute("SAVEPOINT new_versions")
-        if b.executemany(self._INSERT_VERSIONS + " ON CONFLICT (id, tbl, version) DO NOTHING",
-                         versions) == len(versions):
+        bid = self._insert_batch(batch, now)
+        rows = [(h[2], h[1], h[3], bid, i, h[0], h[4]) for i in todo for h in (heads[i],)]
+        if b.executemany(self._INSERT_VERSIONS + " ON CONFLICT (id, tbl, version) DO NOTHING", rows) == len(rows):
             b.execute("RELEASE SAVEPOINT new_versions")
-            new, duplicates, conflicts = rows, 0, []
+            new, duplicates, conflicts = todo, 0, []
         else:
             b.execute("ROLLBACK TO SAVEPOINT new_versions")
             b.execute("RELEASE SAVEPOINT new_versions")
-            new, versions, duplicates, conflicts = self._sort_held(batch, rows, versions, now)
-            b.executemany(self._INSERT_VERSIONS, versions)
+            new, duplicates, conflicts = self._sort_held(batch, todo, now)
+            if new:
+                bid = self._insert_batch(batch, now)
+                b.executemany(self._INSERT_VERSIONS, [(h[2], h[1], h[3], bid, i, h[0], h[4])
+                                                      for i in new for h in (heads[i],)])
         if conflicts:
             b.executemany(
                 "INSERT INTO conflicts (detected_at, tbl, record_id, version, commune, device, seq, held_digest, "
                 "held_device, held_seq, incoming_digest, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (tbl, record_id, version, incoming_digest) DO NOTHING", conflicts)
-        if project:
-            self._project_rows([(r.tbl, r.id, r.version, r.hlc, device, r.payload, r.record) for r in new], now)
+        if new and project:
+            texts = batch.texts
+            self._project_rows([(h[1], h[2], h[3], h[4], device, texts[i].decode(), None)
+                                for i in new for h in (heads[i],)], now)
         elif new:
-            b.executemany("INSERT INTO projection_queue (tbl, id, version) VALUES (?, ?, ?)",
-                          [(r.tbl, r.id, r.version) for r in new])
+            b.execute("INSERT INTO projection_queue (bid, n, lines) VALUES (?, ?, ?)",
+                      (bid, len(new), None if len(new) == len(heads) else json.dumps(new)))
         b.execute("INSERT INTO seq_ranges (commune, device, first_seq, last_seq) VALUES (?, ?, ?, ?) "
                   "ON CONFLICT (commune, device, first_seq) DO UPDATE SET last_seq = "
                   "CASE WHEN excluded.last_seq > seq_ranges.last_seq THEN excluded.last_seq "
@@ -480,38 +584,62 @@ class CentralStore:
                   "WHERE commune = ? AND device = ?", (new_acked, len(new), now, commune, device))
         return CommitResult(new_acked, len(new), duplicates, len(conflicts))
 
-    def _sort_held(self, batch: wire.Batch, rows: list[wire.Row], versions: list[tuple],
-                   now: str) -> tuple[list[wire.Row], list[tuple], int, list[tuple]]:
-        """Split a batch's rows into new versions, duplicates (held with the same content) and
-        conflicts (held with other content), looking at what the store holds."""
-        held: dict[tuple[str, str, int], tuple[str, str, int]] = {}
-        ids = sorted({r.id for r in rows})
+    def _sort_held(self, batch: wire.Batch, todo: list[int], now: str) -> tuple[list[int], int, list[tuple]]:
+        """Split a batch's rows (indexes `todo`) into new versions, duplicates (held with the same
+        text) and conflicts (held with other text), looking at what the store holds."""
+        heads, texts = batch.heads, batch.texts
+        held: dict[tuple[str, str, int], tuple] = {}
+        ids = sorted({heads[i][2] for i in todo})
         for i in range(0, len(ids), IN_CHUNK):
             chunk = ids[i:i + IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            for tbl, rid, version, dig, dev, seq in self.db.execute(
-                    f"SELECT tbl, id, version, digest, device, seq FROM record_versions WHERE id IN ({marks})",
+            for tbl, rid, version, bid, line, seq, dig in self.db.execute(
+                    f"SELECT tbl, id, version, bid, line, seq, digest FROM versions WHERE id IN ({marks})",
                     chunk).fetchall():
-                held[(tbl, rid, int(version))] = (dig, dev, int(seq))
-        new, new_versions, conflicts = [], [], []
+                held[(tbl, rid, int(version))] = (bid, line, int(seq), dig)
+        logged = _LoggedTexts(self.db)
+        mine: dict[tuple[str, str, int], int] = {}     # new in this very batch: key -> row index
+        new, conflicts = [], []
         duplicates = 0
-        for r, v in zip(rows, versions):
-            d = v[3]
-            key = (r.tbl, r.id, r.version)
-            if key in held:
-                hd, hdev, hseq = held[key]
-                if hd == d:
-                    duplicates += 1
-                else:
-                    conflicts.append((now, r.tbl, r.id, r.version, batch.commune, batch.device, r.seq,
-                                      hd, hdev, hseq, d, r.payload))
+        for i in todo:
+            seq, tbl, rid, version, _ = heads[i]
+            key, text = (tbl, rid, version), texts[i]
+            if key in mine:
+                held_text, held_dig = texts[mine[key]], None
+                held_device, held_seq = batch.device, heads[mine[key]][0]
+            elif key in held:
+                bid, line, held_seq, held_dig = held[key]
+                held_device, held_text = logged.line(bid, line) if line is not None else (None, None)
+            else:
+                mine[key] = i
+                new.append(i)
                 continue
-            held[key] = (d, batch.device, r.seq)
-            new.append(r)
-            new_versions.append(v)
-        return new, new_versions, duplicates, conflicts
+            same = text == held_text if held_text is not None else digest(text) == held_dig
+            if same:
+                duplicates += 1
+            else:
+                conflicts.append((now, tbl, rid, version, batch.commune, batch.device, seq,
+                                  held_dig or digest(held_text), held_device, held_seq, digest(text),
+                                  text.decode()))
+        return new, duplicates, conflicts
 
-    # ---- the typed tables (a projection of record_versions)
+    # ---- the log, read back
+
+    def versions(self, tbl: str, record_id: str) -> list[dict[str, Any]]:
+        """Every version of a record the province holds, oldest first: version, hlc, the device and
+        seq it came with, and its JSON text (None for a version an early schema kept without it)."""
+        logged = _LoggedTexts(self.db)
+        with self._lock:
+            rows = self.db.execute("SELECT version, hlc, seq, bid, line FROM versions WHERE tbl = ? AND id = ? "
+                                   "ORDER BY version", (tbl, record_id)).fetchall()
+            out = []
+            for version, hlc, seq, bid, line in rows:
+                device, text = logged.line(bid, line) if line is not None else (None, None)
+                out.append({"version": int(version), "hlc": hlc, "seq": int(seq), "device": device,
+                            "text": text.decode() if text is not None else None})
+        return out
+
+    # ---- the typed tables (a projection of the log)
 
     def _project_rows(self, rows: list[tuple], now: str) -> None:
         """Upsert (tbl, id, version, hlc, device, payload, record-or-None) into the typed tables:
@@ -544,21 +672,31 @@ class CentralStore:
             f"ON CONFLICT (id) DO UPDATE SET {sets} WHERE excluded.version > {tbl}.version", values)
 
     def project(self, limit: int = PROJECT_CHUNK) -> int:
-        """Apply up to `limit` queued record versions to the typed tables, in one transaction.
-        Returns how many it applied (0: the typed tables are up to date). Several processes may
-        project side by side."""
+        """Apply queued batches to the typed tables, oldest first, in one transaction: at least one,
+        then more while they keep within `limit` versions. Returns how many versions it applied
+        (0: the typed tables are up to date). Several processes may project side by side."""
         try:
             with self._lock, self.db.transaction():
-                queued = self.db.execute(
-                    "SELECT q.qid, q.tbl, q.id, q.version, v.hlc, v.device, v.payload FROM projection_queue q "
-                    "JOIN record_versions v ON v.id = q.id AND v.tbl = q.tbl AND v.version = q.version "
-                    "ORDER BY q.qid LIMIT ?" + self.db.skip_locked, (limit,)).fetchall()
-                if not queued:
+                queued = self.db.execute("SELECT qid, bid, n, lines FROM projection_queue ORDER BY qid LIMIT ?"
+                                         + self.db.skip_locked, (max(1, limit),)).fetchall()
+                take, total = [], 0
+                for qid, bid, n, lines in queued:
+                    if take and total + n > limit:
+                        break
+                    take.append((qid, bid, lines))
+                    total += int(n)
+                if not take:
                     return 0
-                self._project_rows([(tbl, rid, int(version), hlc, device, payload, None)
-                                    for _, tbl, rid, version, hlc, device, payload in queued], utcnow())
-                self.db.executemany("DELETE FROM projection_queue WHERE qid = ?", [(q[0],) for q in queued])
-            return len(queued)
+                logged = _LoggedTexts(self.db)
+                rows = []
+                for _, bid, lines in take:
+                    device, heads, texts = logged.batch(bid)
+                    for i in (json.loads(lines) if lines else range(len(heads))):
+                        h = heads[i]
+                        rows.append((h[1], h[2], h[3], h[4], device, texts[i].decode(), None))
+                self._project_rows(rows, utcnow())
+                self.db.executemany("DELETE FROM projection_queue WHERE qid = ?", [(q[0],) for q in take])
+            return total
         except Exception as e:  # driver errors of either backend
             raise CentralStoreError(f"projection into the typed tables failed: {e}") from e
 
@@ -571,7 +709,7 @@ class CentralStore:
 
     def pending_projection(self) -> int:
         """Record versions committed but not yet in the typed tables."""
-        return int(self.scalar("SELECT COUNT(*) FROM projection_queue"))
+        return int(self.scalar("SELECT COALESCE(SUM(n), 0) FROM projection_queue"))
 
     # ---- quarantine, health, hello
 
@@ -697,6 +835,33 @@ class CentralStore:
                 out[c] = CommuneStatus(c, 0, None, False, 0, None, 0, 0, conf.get(c, 0), quar.get(c, 0),
                                        down.get(c, 0))
         return [out[c] for c in sorted(out)]
+
+
+class _LoggedTexts:
+    """Batches read back from `batches`, each opened once (for one transaction's use)."""
+
+    def __init__(self, db: _Backend):
+        self.db = db
+        self._open: dict[int, tuple[str, list, list[bytes]]] = {}
+
+    def batch(self, bid: int) -> tuple[str, list, list[bytes]]:
+        """(device, heads, record texts) of batch `bid`. Raises CentralStoreError if it is missing
+        or its bytes no longer pass the checksum."""
+        if bid not in self._open:
+            row = self.db.execute("SELECT device, envelope FROM batches WHERE bid = ?", (bid,)).fetchone()
+            if row is None:
+                raise CentralStoreError(f"batch {bid} of the log is missing")
+            try:
+                heads, texts = wire.batch_records(bytes(row[1]))
+            except WireError as e:
+                raise CentralStoreError(f"batch {bid} of the log is damaged: {e}") from None
+            self._open[bid] = (row[0], heads, texts)
+        return self._open[bid]
+
+    def line(self, bid: int, line: int) -> tuple[str, bytes]:
+        """(device, text) of one line of a logged batch."""
+        device, _, texts = self.batch(bid)
+        return device, texts[line]
 
 
 def _scalar(v: Any) -> Any:

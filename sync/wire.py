@@ -6,16 +6,17 @@ Every MQTT payload of the protocol is one *envelope*:
     0      2     magic b"CE"
     2      1     format version (FORMAT_VERSION)
     3      1     kind (KIND_* below)
-    4      1     codec: 0 = raw, 1 = zlib
+    4      1     codec: 0 = raw, 1 = zstd (one frame that declares its size)
     5      1     reserved, 0
     6      4     decompressed body length (big-endian)
     10     4     CRC-32 of the body as it is on the wire (big-endian)
     14     …     body, compressed by the codec: one UTF-8 JSON object, except for a batch (below)
 
 `decode` checks, in this order: the wire size limit, magic, version, kind, codec, the CRC, the
-declared length against the decompressed limit, then decompresses *incrementally*, never producing
-more than the limit (a zip bomb costs at most `max_raw` bytes), then parses and validates the
-object's schema. Anything wrong raises `WireError` with a reason fit for a quarantine row.
+declared length against the decompressed limit, the size the compressed frame declares against
+the header's, then decompresses into exactly that much room (a zip bomb costs at most `max_raw`
+bytes: a frame that holds more fails), then parses and validates the object's schema. Anything
+wrong raises `WireError` with a reason fit for a quarantine row.
 
 A batch body is framed in lines, so that records travel as the very text the appliance stored
 (no JSON string escaping on the way up, no second parse of an escaped string on the way in):
@@ -32,22 +33,27 @@ from __future__ import annotations
 import json
 import re
 import struct
+import threading
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Union
+from typing import Any, Iterable, Sequence, Union
 
 import orjson
+import zstandard
 
 from .errors import WireError
 
 MAGIC = b"CE"
-#: 2: batch bodies framed in lines (see above)
+#: 2: batch bodies framed in lines (see above), zstd
 FORMAT_VERSION = 2
 HEADER = struct.Struct(">2sBBBBII")
 
 CODEC_RAW = 0
-CODEC_ZLIB = 1
-ZLIB_LEVEL = 6
+CODEC_ZSTD = 1
+#: zstd level of small messages and of `Batch.of` (the agent chooses its own for batches)
+ZSTD_LEVEL = 6
+#: levels a sender may ask for (higher ones cost a Raspberry Pi seconds per batch)
+ZSTD_LEVELS = range(1, 20)
 
 KIND_BATCH = 1
 KIND_ACK = 2
@@ -80,25 +86,58 @@ _TOKEN_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._:-]{0,79}$")
 @dataclass(slots=True)
 class Row:
     """One outbox row: `payload` is the record as compact JSON text with sorted keys (as the
-    appliance wrote it); `record` is that text parsed, filled in by `decode`. Read-only by
-    convention (not frozen: a batch decodes a thousand of them, and frozen ones cost 6× more)."""
+    appliance wrote it). Read-only by convention (not frozen: frozen ones cost 6× more to make)."""
     seq: int
     tbl: str
     id: str
     version: int
     hlc: int
     payload: str
-    record: dict[str, Any] | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Batch:
-    """Outbox rows of one device, covering every seq in [first_seq, last_seq] (gaps have no row)."""
+    """Outbox rows of one device, covering every seq in [first_seq, last_seq] (gaps have no row).
+
+    Held as it travels, column-wise: `heads` holds [seq, tbl, id, version, hlc] per row, `texts`
+    each row's record as UTF-8 JSON text, `envelope` the encoded message itself (what the central
+    store keeps). `decode` makes them from the wire without building a `Row` per record;
+    `Batch.of(…, rows)` builds one from rows; `rows` gives them back as `Row`s."""
     commune: str
     device: str
     first_seq: int
     last_seq: int
-    rows: tuple[Row, ...]
+    heads: Sequence[Sequence[Any]]
+    texts: Sequence[bytes]
+    envelope: bytes = field(repr=False)
+
+    @classmethod
+    def of(cls, commune: str, device: str, first_seq: int, last_seq: int, rows: Iterable[Row],
+           level: int = ZSTD_LEVEL) -> "Batch":
+        """A batch of `rows`, encoded. Raises WireError if a record cannot travel (line break, size)."""
+        rows = list(rows)
+        heads = [(r.seq, r.tbl, r.id, r.version, r.hlc) for r in rows]
+        try:
+            texts = [r.payload.encode() for r in rows]
+        except UnicodeEncodeError as e:
+            raise WireError(f"batch: cannot encode seq {first_seq}..{last_seq}: {e}") from None
+        return cls(commune, device, first_seq, last_seq, heads, texts,
+                   _encode_rows(commune, device, first_seq, last_seq, heads, texts, level))
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        return tuple(Row(h[0], h[1], h[2], h[3], h[4], t.decode()) for h, t in zip(self.heads, self.texts))
+
+    def __len__(self) -> int:
+        return len(self.heads)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Batch):
+            return NotImplemented
+        return ((self.commune, self.device, self.first_seq, self.last_seq, self.rows)
+                == (other.commune, other.device, other.first_seq, other.last_seq, other.rows))
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(frozen=True)
@@ -186,13 +225,29 @@ Message = Union[Batch, Ack, Hello, Down, DownAck, Document, Heartbeat]
 
 # --------------------------------------------------------------------------- envelope
 
-def _envelope(kind: int, body: bytes, compress: bool | None = None, level: int = ZLIB_LEVEL) -> bytes:
+_local = threading.local()   # zstd contexts are not shared between threads
+
+
+def _compressor(level: int) -> zstandard.ZstdCompressor:
+    made = _local.__dict__.setdefault("compressors", {})
+    if level not in made:
+        made[level] = zstandard.ZstdCompressor(level=level)
+    return made[level]
+
+
+def _decompressor() -> zstandard.ZstdDecompressor:
+    if not hasattr(_local, "decompressor"):
+        _local.decompressor = zstandard.ZstdDecompressor()
+    return _local.decompressor
+
+
+def _envelope(kind: int, body: bytes, compress: bool | None = None, level: int = ZSTD_LEVEL) -> bytes:
     if len(body) > MAX_RAW_BYTES:
         raise WireError(f"{KIND_NAMES[kind]}: body of {len(body)} bytes exceeds {MAX_RAW_BYTES}")
     if compress is None:
         compress = len(body) >= COMPRESS_MIN_BYTES
-    codec = CODEC_ZLIB if compress else CODEC_RAW
-    wire = zlib.compress(body, level) if compress else body
+    codec = CODEC_ZSTD if compress else CODEC_RAW
+    wire = _compressor(level).compress(body) if compress else body
     out = HEADER.pack(MAGIC, FORMAT_VERSION, kind, codec, 0, len(body), zlib.crc32(wire)) + wire
     if len(out) > MAX_WIRE_BYTES:
         raise WireError(f"{KIND_NAMES[kind]}: {len(out)} bytes on the wire exceeds {MAX_WIRE_BYTES}")
@@ -213,7 +268,8 @@ def open_envelope(data: bytes, *, max_wire: int = MAX_WIRE_BYTES,
     """Check and open an envelope. Returns (kind, body). Raises WireError with the reason."""
     if not isinstance(data, (bytes, bytearray, memoryview)):
         raise WireError("payload is not bytes")
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     if len(data) > max_wire:
         raise WireError(f"payload of {len(data)} bytes exceeds the limit of {max_wire}")
     if len(data) < HEADER.size:
@@ -234,8 +290,8 @@ def open_envelope(data: bytes, *, max_wire: int = MAX_WIRE_BYTES,
         raise WireError(f"declared body of {raw_len} bytes exceeds the limit of {max_raw}")
     if codec == CODEC_RAW:
         raw = body
-    elif codec == CODEC_ZLIB:
-        raw = _inflate(body, max_raw)
+    elif codec == CODEC_ZSTD:
+        raw = _unzstd(body, raw_len)
     else:
         raise WireError(f"unknown codec {codec}")
     if len(raw) != raw_len:
@@ -243,20 +299,21 @@ def open_envelope(data: bytes, *, max_wire: int = MAX_WIRE_BYTES,
     return kind, raw
 
 
-def _inflate(body: bytes, max_raw: int) -> bytes:
-    """Decompress without ever holding more than max_raw + 1 bytes of output."""
-    d = zlib.decompressobj()
+def _unzstd(body: bytes, raw_len: int) -> bytes:
+    """Decompress one zstd frame that must declare `raw_len` bytes (already within the limit):
+    the output never takes more room than that."""
     try:
-        out = d.decompress(body, max_raw + 1)
-    except zlib.error as e:
+        size = zstandard.frame_content_size(body)
+    except zstandard.ZstdError as e:
+        raise WireError(f"body is not a zstd frame: {e}") from None
+    if size < 0:
+        raise WireError("compressed body does not declare its size")
+    if size != raw_len:
+        raise WireError(f"compressed body declares {size} bytes but the header {raw_len}")
+    try:
+        return _decompressor().decompress(body, max_output_size=raw_len, allow_extra_data=False)
+    except zstandard.ZstdError as e:
         raise WireError(f"body does not decompress: {e}") from None
-    if len(out) > max_raw or d.unconsumed_tail:
-        raise WireError(f"body decompresses to more than the limit of {max_raw} bytes")
-    if not d.eof:
-        raise WireError("compressed body is truncated")
-    if d.unused_data:
-        raise WireError("trailing bytes after the compressed body")
-    return out
 
 
 #: JSON parser of incoming messages: strict (no NaN, no lone surrogates, integers within 64 bits)
@@ -339,41 +396,38 @@ def check_commune(code: str) -> str:
 
 # --------------------------------------------------------------------------- batches
 
-def encode_batch(batch: Batch, level: int = ZLIB_LEVEL) -> bytes:
-    """Encode a batch (framed body: header line, then each row's record text as stored)."""
-    return _encode_rows(batch.commune, batch.device, batch.first_seq, batch.last_seq,
-                        [(r.seq, r.tbl, r.id, r.version, r.hlc) for r in batch.rows],
-                        [r.payload for r in batch.rows], level)
+def encode_batch(batch: Batch) -> bytes:
+    """The encoded batch (it is kept encoded: see `Batch.envelope`)."""
+    return batch.envelope
 
 
-def encode_batch_rows(commune: str, device: str, first_seq: int, rows: Iterable[Any],
-                      level: int = ZLIB_LEVEL) -> bytes:
-    """Encode outbox rows (anything with seq, tbl, record_id, version, hlc, payload) as one batch."""
-    rows = list(rows)
+def encode_batch_rows(commune: str, device: str, first_seq: int, rows: Sequence[Sequence[Any]],
+                      level: int = ZSTD_LEVEL) -> bytes:
+    """Encode outbox rows, (seq, tbl, record_id, version, hlc, payload as UTF-8 bytes) each, as
+    `edge.outbox.pending_batch` gives them, as one batch."""
     if not rows:
         raise WireError("batch: no rows")
-    return _encode_rows(commune, device, first_seq, rows[-1].seq,
-                        [(r.seq, r.tbl, r.record_id, r.version, r.hlc) for r in rows],
-                        [r.payload for r in rows], level)
+    return _encode_rows(commune, device, first_seq, rows[-1][0], [r[:5] for r in rows], [r[5] for r in rows],
+                        level)
 
 
-def _encode_rows(commune: str, device: str, first: int, last: int, heads: list[tuple], texts: list[str],
-                 level: int) -> bytes:
+def _encode_rows(commune: str, device: str, first: int, last: int, heads: Sequence[Sequence[Any]],
+                 texts: Sequence[bytes], level: int) -> bytes:
     if not heads:
         raise WireError("batch: no rows")
     try:
         head = orjson.dumps({"commune": commune, "device": device, "first_seq": first, "last_seq": last,
                              "rows": heads})
-        records = "\n".join(texts).encode()
-    except (TypeError, UnicodeEncodeError) as e:
+        records = b"\n".join(texts)
+    except TypeError as e:
         raise WireError(f"batch: cannot encode seq {first}..{last}: {e}") from None
     if records.count(b"\n") != len(texts) - 1:
-        seq = next(h[0] for h, t in zip(heads, texts) if "\n" in t)
+        seq = next(h[0] for h, t in zip(heads, texts) if b"\n" in t)
         raise WireError(f"batch: the record of seq {seq} holds a line break (not compact JSON)")
     return _envelope(KIND_BATCH, head + b"\n" + records, compress=True, level=level)
 
 
-def _batch(raw: bytes) -> Batch:
+def _batch(raw: bytes, envelope: bytes) -> Batch:
     k = "batch"
     cut = raw.find(b"\n")
     if cut < 0:
@@ -389,19 +443,19 @@ def _batch(raw: bytes) -> Batch:
     lines = raw[cut + 1:].split(b"\n")
     if len(lines) != len(heads):
         raise WireError(f"batch: {len(heads)} rows but {len(lines)} record lines")
-    rows = []
     prev = first - 1
+    match, synced = _TOKEN_RE.match, _SYNCED
     for i, (h, line) in enumerate(zip(heads, lines)):
         if type(h) is not list or len(h) != 5:
             raise WireError(f"batch: rows[{i}] must be [seq, tbl, id, version, hlc], got {_short(h)}")
         seq, tbl, rid, version, hlc = h
         # the common case in a few type checks; the helpers below only to word a refusal
-        if not (type(seq) is int and prev < seq <= last and type(tbl) is str and tbl in _SYNCED
-                and type(rid) is str and _TOKEN_RE.match(rid) and type(version) is int
+        if not (type(seq) is int and prev < seq <= last and type(tbl) is str and tbl in synced
+                and type(rid) is str and match(rid) and type(version) is int
                 and 1 <= version <= MAX_SEQ and type(hlc) is int and 0 <= hlc <= MAX_SEQ):
             _bad_head(i, h, prev, first, last)
         try:
-            record = loads(line)
+            record = loads(line)     # also refuses text that is not UTF-8
         except ValueError as e:
             raise WireError(f"batch: rows[{i}]: record is not valid JSON: {str(e)[:80]}") from None
         if type(record) is not dict:
@@ -410,10 +464,19 @@ def _batch(raw: bytes) -> Batch:
         if get("id") != rid or get("version", version) != version or get("commune") != commune:
             _bad_record(i, record, rid, version, commune)
         prev = seq
-        rows.append(Row(seq, tbl, rid, version, hlc, line.decode(), record))
     if prev != last:
         raise WireError(f"batch: last_seq {last} but the last row has seq {prev}")
-    return Batch(commune, device, first, last, tuple(rows))
+    return Batch(commune, device, first, last, heads, lines, envelope)
+
+
+def batch_records(envelope: bytes) -> tuple[list[list[Any]], list[bytes]]:
+    """(heads, record texts) of a batch this side encoded or already accepted (as a store keeps
+    it). Checks the checksum again; raises WireError if the bytes changed."""
+    kind, raw = open_envelope(envelope, max_wire=len(envelope), max_raw=2**32)
+    if kind != KIND_BATCH:
+        raise WireError(f"expected a batch, got a {KIND_NAMES[kind]}")
+    cut = raw.find(b"\n")
+    return loads(raw[:cut])["rows"], raw[cut + 1:].split(b"\n")
 
 
 def _bad_head(i: int, h: list, prev: int, first: int, last: int) -> None:
@@ -560,9 +623,13 @@ def _heartbeat(obj: dict) -> Heartbeat:
 
 def decode(data: bytes, *, max_wire: int = MAX_WIRE_BYTES, max_raw: int = MAX_RAW_BYTES) -> Message:
     """Decode and validate one payload into its message dataclass. Raises WireError with the reason."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise WireError("payload is not bytes")
+    if type(data) is not bytes:
+        data = bytes(data)
     kind, raw = open_envelope(data, max_wire=max_wire, max_raw=max_raw)
     if kind == KIND_BATCH:
-        return _batch(raw)
+        return _batch(raw, data)
     obj = _parse(kind, raw)
     if kind == KIND_ACK:
         return Ack(_str(obj, "ack", "device", _TOKEN_RE), _int(obj, "ack", "upto", 0),

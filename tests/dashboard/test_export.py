@@ -167,7 +167,7 @@ def test_forms_export_filters_monthly_quarterly_and_yearly_periods_by_date(tmp_p
             for p in ("2026-09", "2026-Q3", "2026-Q4", "2026-11", "2025", "2026", "once")]
     rows = tuple(wire.Row(i + 1, "form_submissions", r["id"], 1, 1, wire.canonical(r)) for i, r in enumerate(subs))
     with CentralStore(f"sqlite:///{tmp_path}/central.db") as store:
-        store.commit_batch(wire.Batch("00001", "dev-1", 1, len(rows), rows))
+        store.commit_batch(wire.Batch.of("00001", "dev-1", 1, len(rows), rows))
         req = export.ExportRequest("forms", "jsonl", tmp_path / "f.jsonl", date_from=date(2026, 10, 1),
                                    date_to=date(2026, 12, 31))
         got = sorted(r["period"] for r in export.records(store, req))

@@ -104,7 +104,7 @@ def wait_projected(central, timeout: float = 20.0) -> None:
 
 def received(central, tbl: str) -> int:
     """Record versions of `tbl` committed to the central store's log (projected or not)."""
-    return int(central.scalar("SELECT COUNT(*) FROM record_versions WHERE tbl = ?", (tbl,)))
+    return int(central.scalar("SELECT COUNT(*) FROM versions WHERE tbl = ?", (tbl,)))
 
 
 def start_receiver(broker, central, **kw):

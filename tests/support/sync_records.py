@@ -20,4 +20,4 @@ def batch(recs: list[dict], first: int, device: str = "dev-1", commune: str = "0
     """A batch of `recs` with seqs first, first+1, …"""
     rows = tuple(wire.Row(first + i, tbl, r["id"], r["version"], r["hlc"], wire.canonical(r))
                  for i, r in enumerate(recs))
-    return wire.Batch(commune, device, first, first + len(recs) - 1, rows)
+    return wire.Batch.of(commune, device, first, first + len(recs) - 1, rows)

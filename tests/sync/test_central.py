@@ -7,7 +7,7 @@ import json
 import pytest
 
 from sync import wire
-from sync.central import CentralStore
+from sync.central import CentralStore, digest
 from sync.errors import CentralStoreError, StoreUrlError
 from tests.support.sync_records import batch as _batch, dossier as _dossier
 
@@ -34,7 +34,7 @@ def test_same_batch_twice_changes_nothing(central):
     before = central.query("SELECT * FROM devices")
     res = central.commit_batch(b)
     assert res.duplicate_batch and res.inserted == 0 and res.acked == 2
-    assert central.count("record_versions") == 2
+    assert central.count("versions") == 2
     assert central.query("SELECT records, acked_seq FROM devices") == [
         {"records": before[0]["records"], "acked_seq": before[0]["acked_seq"]}]
 
@@ -65,7 +65,7 @@ def test_newer_version_replaces_and_older_arriving_late_does_not(central):
     central.commit_batch(_batch([_dossier(1, 1, "received")], 1))
     assert central.acked_seq("00001", "dev-1") == 2
     assert central.scalar("SELECT status FROM dossiers") == "processing"
-    assert central.count("record_versions") == 2
+    assert central.count("versions") == 2
 
 
 def test_ack_advances_only_over_contiguous_ranges(central):
@@ -130,8 +130,8 @@ def test_failed_commit_leaves_the_store_as_it_was(central):
     rows = list(bad.rows)
     rows[1] = wire.Row(3, "no_such_table", "x", 1, 1, "{}")
     with pytest.raises(CentralStoreError, match="seq 2..3 failed"):
-        central.commit_batch(wire.Batch("00001", "dev-1", 2, 3, tuple(rows)))
-    assert central.count("record_versions") == 1 and central.acked_seq("00001", "dev-1") == 1
+        central.commit_batch(wire.Batch.of("00001", "dev-1", 2, 3, tuple(rows)))
+    assert central.count("versions") == 1 and central.acked_seq("00001", "dev-1") == 1
 
 
 def test_unknown_store_url_is_refused():
@@ -145,9 +145,9 @@ def test_unprojected_commit_keeps_the_log_and_projection_catches_up(central):
     # committed and acked: every version is in the log, with its text; the typed tables wait
     assert central.acked_seq("00001", "dev-1") == 3
     assert central.count("dossiers") == 0 and central.pending_projection() == 3
-    held = central.query("SELECT version, hlc, payload FROM record_versions WHERE id = 'd-000001' ORDER BY version")
-    assert [(r["version"], r["hlc"], json.loads(r["payload"])["status"]) for r in held] == [
-        (1, 101, "received"), (2, 102, "processing")]
+    held = central.versions("dossiers", "d-000001")
+    assert [(r["version"], r["hlc"], r["device"], json.loads(r["text"])["status"]) for r in held] == [
+        (1, 101, "dev-1", "received"), (2, 102, "dev-1", "processing")]
     assert central.project(limit=2) == 2 and central.project() == 1 and central.project() == 0
     assert central.query("SELECT id, version, status FROM dossiers ORDER BY id") == [
         {"id": "d-000001", "version": 2, "status": "processing"},
@@ -184,19 +184,56 @@ def test_a_schema_1_store_is_migrated_keeping_what_it_holds(tmp_path):
     import sqlite3
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
-    conn.executescript("""
+    held = _dossier(5)
+    conn.executescript(f"""
         CREATE TABLE schema_info (version INTEGER NOT NULL); INSERT INTO schema_info VALUES (1);
         CREATE TABLE record_versions (tbl TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
             digest TEXT NOT NULL, commune TEXT NOT NULL, device TEXT NOT NULL, seq INTEGER NOT NULL,
             received_at TEXT NOT NULL, PRIMARY KEY (id, tbl, version));
-        INSERT INTO record_versions VALUES ('dossiers', 'd-old', 1, 'abc', '00001', 'dev-0', 1, '2026-01-01');
+        INSERT INTO record_versions VALUES ('dossiers', 'd-000005', 1, '{digest(wire.canonical(held))}', '00001',
+            'dev-0', 1, '2026-01-01');
     """)
     conn.close()
     with CentralStore(f"sqlite:///{path}") as central:
-        assert central.scalar("SELECT version FROM schema_info") == 2
-        assert central.query("SELECT id, payload FROM record_versions") == [{"id": "d-old", "payload": None}]
-        central.commit_batch(_batch([_dossier(1)], 1))
-        assert central.count("record_versions") == 2 and central.count("dossiers") == 1
+        assert central.scalar("SELECT version FROM schema_info") == 3
+        # schema 1 kept no text, only its digest: still enough to tell a duplicate from a conflict
+        assert central.versions("dossiers", "d-000005") == [
+            {"version": 1, "hlc": None, "seq": 1, "device": None, "text": None}]
+        res = central.commit_batch(_batch([held, _dossier(1)], 1, device="dev-1"))
+        assert (res.inserted, res.duplicates, res.conflicts) == (1, 1, 0)
+        res = central.commit_batch(_batch([dict(held, status="done")], 1, device="dev-2"))
+        assert (res.inserted, res.duplicates, res.conflicts) == (0, 0, 1)
+        assert central.query("SELECT held_device, held_seq FROM conflicts") == [{"held_device": None, "held_seq": 1}]
+        assert central.count("versions") == 2 and central.count("dossiers") == 1
+
+
+def test_a_schema_2_store_is_migrated_with_its_texts_and_its_queue(store_url):
+    """Schema 2 kept each version's text in its row and queued versions one by one."""
+    central = CentralStore(store_url)
+    texts = {v: wire.canonical(_dossier(1, v, status)) for v, status in ((1, "received"), (2, "processing"))}
+    with central._lock, central.db.transaction():
+        for table in ("versions", "batches", "projection_queue"):
+            central.db.execute(f"DROP TABLE {table}")
+        central.db.execute("""CREATE TABLE record_versions (tbl TEXT NOT NULL, id TEXT NOT NULL,
+            version BIGINT NOT NULL, digest TEXT NOT NULL, commune TEXT NOT NULL, device TEXT NOT NULL,
+            seq BIGINT NOT NULL, received_at TEXT NOT NULL, hlc BIGINT, payload TEXT, PRIMARY KEY (id, tbl, version))""")
+        central.db.execute("CREATE TABLE projection_queue (qid INTEGER, tbl TEXT NOT NULL, id TEXT NOT NULL, "
+                           "version BIGINT NOT NULL)")
+        for v, text in texts.items():
+            central.db.execute("INSERT INTO record_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               ("dossiers", "d-000001", v, digest(text), "00001", "dev-0", v, "2026-01-01", 100 + v,
+                                text))
+        central.db.execute("INSERT INTO projection_queue VALUES (1, 'dossiers', 'd-000001', 2)")
+        central.db.execute("UPDATE schema_info SET version = 2")
+    central.close()
+    with CentralStore(store_url) as central:
+        assert central.scalar("SELECT version FROM schema_info") == 3
+        assert [(r["version"], r["device"], r["text"]) for r in central.versions("dossiers", "d-000001")] == [
+            (1, "dev-0", texts[1]), (2, "dev-0", texts[2])]
+        assert central.scalar("SELECT status FROM dossiers WHERE id = 'd-000001'") == "processing"
+        assert central.pending_projection() == 0
+        res = central.commit_batch(_batch([_dossier(1, 1, "received"), _dossier(1, 2, "done")], 1, device="dev-1"))
+        assert (res.inserted, res.duplicates, res.conflicts) == (0, 1, 1)
 
 
 def test_a_store_from_newer_software_is_refused(tmp_path):

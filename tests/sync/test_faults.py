@@ -67,7 +67,7 @@ def assert_exactly_once(edge_store, central: CentralStore) -> None:
         got = {r["id"]: r["version"] for r in central.query(f"SELECT id, version FROM {tbl}")}
         assert got == edge_rows, f"{tbl}: central differs from the appliance"
     sent = edge_store.scalar("SELECT COUNT(*) FROM outbox")
-    assert central.count("record_versions") == sent
+    assert central.count("versions") == sent
     assert central.count("conflicts") == 0 and central.count("quarantine") == 0
 
 
@@ -199,13 +199,13 @@ def test_same_batch_delivered_twice_is_committed_once(setup):
     c = Client(broker.port, "00001", Path(cfg.parent / "mqtt.secret").read_text().strip())
     c.subscribe(f"{broker.prefix}/c/00001/ack")
     try:
-        rows = outbox.pending(store, 0, limit=10)
+        rows = outbox.pending_batch(store, 0, 10, wire.MAX_RAW_BYTES)
         payload = wire.encode_batch_rows("00001", store.device_id, 1, rows)
         c.publish(f"{broker.prefix}/c/00001/up", payload)
         c.publish(f"{broker.prefix}/c/00001/up", payload)
         acks = [wire.decode(c.get()[1]) for _ in range(2)]
         assert [a.upto for a in acks] == [10, 10]
-        assert r.store.count("record_versions") == 10 and r.store.scalar("SELECT records FROM devices") == 10
+        assert r.store.count("versions") == 10 and r.store.scalar("SELECT records FROM devices") == 10
     finally:
         c.close()
         r.stop()

@@ -6,6 +6,8 @@ import json
 import struct
 import zlib
 
+import zstandard
+
 import pytest
 from hypothesis import given, settings, strategies as st
 
@@ -22,7 +24,7 @@ def _row(seq: int, commune: str = "00001", tbl: str = "dossiers", version: int =
 
 def _batch(n: int = 3, first: int = 1, commune: str = "00001") -> wire.Batch:
     rows = tuple(_row(first + i, commune) for i in range(n))
-    return wire.Batch(commune, "dev-1", first, first + n - 1, rows)
+    return wire.Batch.of(commune, "dev-1", first, first + n - 1, rows)
 
 
 def test_batch_round_trip_keeps_every_field():
@@ -33,7 +35,7 @@ def test_batch_round_trip_keeps_every_field():
 def test_batch_is_compressed_and_checksummed():
     data = wire.encode(_batch(50))
     magic, version, kind, codec, _, raw_len, crc = wire.HEADER.unpack_from(data)
-    assert (magic, version, kind, codec) == (b"CE", wire.FORMAT_VERSION, wire.KIND_BATCH, wire.CODEC_ZLIB)
+    assert (magic, version, kind, codec) == (b"CE", wire.FORMAT_VERSION, wire.KIND_BATCH, wire.CODEC_ZSTD)
     assert crc == zlib.crc32(data[wire.HEADER.size:])
     assert len(data) < raw_len
 
@@ -82,16 +84,46 @@ def test_oversized_payload_is_refused_before_parsing():
 
 
 def _raw_envelope(kind: int, body: bytes, codec: int, declared: int | None = None) -> bytes:
-    wire_body = zlib.compress(body, 9) if codec == wire.CODEC_ZLIB else body
-    return wire.HEADER.pack(wire.MAGIC, wire.FORMAT_VERSION, kind, codec, 0,
-                            len(body) if declared is None else declared, zlib.crc32(wire_body)) + wire_body
+    wire_body = zstandard.ZstdCompressor(level=3).compress(body) if codec == wire.CODEC_ZSTD else body
+    return _with_header(kind, wire_body, codec, len(body) if declared is None else declared)
+
+
+def _with_header(kind: int, wire_body: bytes, codec: int, declared: int) -> bytes:
+    return wire.HEADER.pack(wire.MAGIC, wire.FORMAT_VERSION, kind, codec, 0, declared,
+                            zlib.crc32(wire_body)) + wire_body
+
+
+def _forge_frame_size(frame: bytes, size: int) -> bytes:
+    """The zstd frame with its Frame_Content_Size field rewritten to `size` (a 4-byte field)."""
+    fhd = frame[4]
+    assert fhd >> 6 == 2 and not fhd & 0x20 and not fhd & 0x03   # 4-byte size, window byte, no dict id
+    return frame[:6] + size.to_bytes(4, "little") + frame[10:]
 
 
 def test_zip_bomb_is_refused_without_inflating_it():
-    bomb = _raw_envelope(wire.KIND_BATCH, b"\0" * 50_000_000, wire.CODEC_ZLIB, declared=1000)
+    zeros = b"\0" * 50_000_000
+    bomb = _raw_envelope(wire.KIND_BATCH, zeros, wire.CODEC_ZSTD, declared=1000)
     assert len(bomb) < 100_000
-    with pytest.raises(WireError, match="more than the limit"):
+    with pytest.raises(WireError, match="declares 50000000 bytes but the header 1000"):
         wire.decode(bomb)
+    with pytest.raises(WireError, match="declared body of 50000000 bytes exceeds the limit"):
+        wire.decode(_raw_envelope(wire.KIND_BATCH, zeros, wire.CODEC_ZSTD))
+
+
+def test_frame_lying_about_its_size_fails_within_the_declared_room():
+    frame = _forge_frame_size(zstandard.ZstdCompressor(level=3).compress(b"\0" * 5_000_000), 1000)
+    assert zstandard.frame_content_size(frame) == 1000
+    with pytest.raises(WireError, match="does not decompress"):
+        wire.decode(_with_header(wire.KIND_BATCH, frame, wire.CODEC_ZSTD, 1000))
+
+
+def test_frame_without_its_size_or_with_trailing_bytes_is_refused():
+    quiet = zstandard.ZstdCompressor(level=3, write_content_size=False).compress(b"{}" * 200)
+    with pytest.raises(WireError, match="does not declare its size"):
+        wire.decode(_with_header(wire.KIND_ACK, quiet, wire.CODEC_ZSTD, 400))
+    frame = zstandard.ZstdCompressor(level=3).compress(b"{}" * 200)
+    with pytest.raises(WireError, match="does not decompress"):
+        wire.decode(_with_header(wire.KIND_ACK, frame + frame, wire.CODEC_ZSTD, 400))
 
 
 def test_declared_length_over_limit_is_refused():
@@ -102,21 +134,21 @@ def test_declared_length_over_limit_is_refused():
 
 def test_row_claiming_another_commune_is_refused():
     b = _batch(2)
-    bad = wire.Batch("00001", "dev-1", 1, 2, (b.rows[0], _row(2, commune="00002")))
+    bad = wire.Batch.of("00001", "dev-1", 1, 2, (b.rows[0], _row(2, commune="00002")))
     with pytest.raises(WireError, match="commune"):
         wire.decode(wire.encode(bad))
 
 
 def test_rows_out_of_order_are_refused():
     b = _batch(2)
-    bad = wire.Batch("00001", "dev-1", 1, 2, (b.rows[1], b.rows[0]))
+    bad = wire.Batch.of("00001", "dev-1", 1, 2, (b.rows[1], b.rows[0]))
     with pytest.raises(WireError, match="out of order"):
         wire.decode(wire.encode(bad))
 
 
 def test_unknown_table_is_refused():
     r = _row(1)
-    bad = wire.Batch("00001", "dev-1", 1, 1, (wire.Row(1, "staff", r.id, 1, 1, r.payload),))
+    bad = wire.Batch.of("00001", "dev-1", 1, 1, (wire.Row(1, "staff", r.id, 1, 1, r.payload),))
     with pytest.raises(WireError, match="unknown table"):
         wire.decode(wire.encode(bad))
 
@@ -124,7 +156,7 @@ def test_unknown_table_is_refused():
 def test_deeply_nested_json_is_refused_not_crashing():
     body = b"[" * 200_000 + b"]" * 200_000
     with pytest.raises(WireError):
-        wire.decode(_raw_envelope(wire.KIND_DOWN, body, wire.CODEC_ZLIB))
+        wire.decode(_raw_envelope(wire.KIND_DOWN, body, wire.CODEC_ZSTD))
 
 
 def test_topics_parse_commune_and_leaf():
@@ -144,7 +176,7 @@ def test_random_bytes_only_raise_wire_error(data):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.sampled_from(sorted(wire.KIND_NAMES)), st.sampled_from([wire.CODEC_RAW, wire.CODEC_ZLIB]),
+@given(st.sampled_from(sorted(wire.KIND_NAMES)), st.sampled_from([wire.CODEC_RAW, wire.CODEC_ZSTD]),
        st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=8), c, max_size=4),
                     max_leaves=20))
@@ -177,7 +209,7 @@ def test_any_valid_batch_round_trips(items):
         rid = f"r{i}"
         rows.append(wire.Row(i, tbl, rid, version, i * 3, wire.canonical(
             {**extra, "id": rid, "commune": "123", "version": version})))
-    b = wire.Batch("123", "dev", 7, rows[-1].seq, tuple(rows))
+    b = wire.Batch.of("123", "dev", 7, rows[-1].seq, tuple(rows))
     assert wire.decode(wire.encode(b)) == b
 
 
@@ -202,13 +234,13 @@ def test_batch_body_is_a_header_line_then_one_record_per_line():
 
 def test_record_text_with_a_line_break_is_not_sent():
     r = _row(1)
-    bad = wire.Batch("00001", "dev-1", 1, 1, (wire.Row(1, r.tbl, r.id, 1, 1, r.payload[:-1] + '\n}'),))
+    bad = (wire.Row(1, r.tbl, r.id, 1, 1, r.payload[:-1] + '\n}'),)
     with pytest.raises(WireError, match="seq 1 holds a line break"):
-        wire.encode(bad)
+        wire.Batch.of("00001", "dev-1", 1, 1, bad)
 
 
 def _batch_body(head: dict, lines: list[bytes]) -> bytes:
-    return _raw_envelope(wire.KIND_BATCH, json.dumps(head).encode() + b"\n" + b"\n".join(lines), wire.CODEC_ZLIB)
+    return _raw_envelope(wire.KIND_BATCH, json.dumps(head).encode() + b"\n" + b"\n".join(lines), wire.CODEC_ZSTD)
 
 
 def test_rows_and_record_lines_must_match_in_number():
