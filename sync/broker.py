@@ -152,6 +152,9 @@ def conf_text(dir: Path, *, port: int, tls_port: int | None, tls: bool, bind: st
         f"autosave_interval {autosave_interval}",
         f"max_queued_messages {max_queued_messages}",
         f"max_inflight_messages {max_inflight_messages}",
+        # Send each packet at once: with Nagle's algorithm an ack waits for the TCP ACK of what
+        # went before it, and a commune's window of batches stalls (a third of the throughput).
+        "set_tcp_nodelay true",
         # Sessions of appliances offline for weeks must survive: never expire them.
         "persistent_client_expiration 365d",
         f"pid_file {dir / 'mosquitto.pid'}",

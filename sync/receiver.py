@@ -1,6 +1,10 @@
 """The provincial receiver: a member of an MQTT v5 shared subscription on every commune's `up`
 and `health` topics. For each message it validates, commits, and only then acknowledges.
 
+paho's network thread only hands each message to the database thread, which validates what is
+waiting, commits the batches among it together and publishes the acks; so the network thread is
+always free to send an ack the moment its commit is done.
+
 - `up` + batch: commit in one transaction (`CentralStore.commit_batches` with project=False: the
   versions go to the log and the projection queue), then publish the device's cumulative ack on
   `P/c/C/ack`. The database thread projects queued versions into the typed tables
@@ -41,11 +45,12 @@ log = logging.getLogger("sync.receiver")
 RECONNECT_MIN_DELAY = 1
 RECONNECT_MAX_DELAY = 30
 CONNECT_TIMEOUT = 10.0
-#: Validated messages waiting for the database thread; when full, the network thread waits (the
-#: broker then holds further messages). What is queued but not committed is never acked, so a
-#: receiver that dies loses nothing: the edges send it again.
+#: Messages waiting for the database thread; when full, the network thread waits (the broker then
+#: holds further messages). What is queued but not committed is never acked, so a receiver that
+#: dies loses nothing: the edges send it again.
 WORK_QUEUE = 32
-#: Batches that arrived together are committed in one transaction, up to this many.
+#: Messages that arrived together are validated and their batches committed in one transaction,
+#: up to this many.
 GROUP_COMMIT = 16
 #: With nothing to do, look at the projection queue this often (another receiver may have left some).
 PROJECT_POLL = 5.0
@@ -86,7 +91,7 @@ class Receiver:
         self.max_raw = max_raw
         self.stats = ReceiverStats()
         self.connected = threading.Event()
-        self._work: "queue.Queue[tuple | None]" = queue.Queue(WORK_QUEUE)
+        self._work: "queue.Queue[tuple[str, bytes] | None]" = queue.Queue(WORK_QUEUE)
         self._worker: threading.Thread | None = None
         self._client = new_client(self.client_id, endpoint)
         self._client.on_connect = self._on_connect
@@ -145,43 +150,46 @@ class Receiver:
         log.warning("receiver disconnected: %s", rc)
 
     def _on_message(self, client, userdata, msg: mqtt.MQTTMessage) -> None:  # noqa: ARG002
+        self._work.put((msg.topic, msg.payload))
+
+    # ---- validation
+
+    def validate(self, topic: str, payload: bytes) -> tuple[str, wire.Message] | None:
+        """Decode and check one message: (commune, message) to act on, or None when it was
+        quarantined. Never raises for bad input."""
         try:
-            self.handle(msg.topic, msg.payload)
+            with self.stats.lock:
+                self.stats.messages += 1
+            return self._validate(topic, payload)
         except Exception:  # the last line of defence: the loop must survive anything
-            log.error("unexpected error on %s:\n%s", msg.topic, traceback.format_exc())
-            self._quarantine(msg.topic, None, "internal error: " + traceback.format_exc(limit=3)[-500:],
-                             msg.payload)
+            log.error("unexpected error on %s:\n%s", topic, traceback.format_exc())
+            self._quarantine(topic, None, "internal error: " + traceback.format_exc(limit=3)[-500:], payload)
+            return None
 
-    # ---- the handler
-
-    def handle(self, topic: str, payload: bytes) -> None:
-        """Validate and act on one message. Never raises for bad input."""
-        with self.stats.lock:
-            self.stats.messages += 1
+    def _validate(self, topic: str, payload: bytes) -> tuple[str, wire.Message] | None:
         try:
             commune, leaf = self.topics.parse(topic)
         except WireError as e:
             self._quarantine(topic, None, str(e), payload)
-            return
+            return None
         if leaf == "health" and not payload:
-            return  # a cleared retained message
+            return None  # a cleared retained message
         try:
             msg = wire.decode(payload, max_wire=self.max_wire, max_raw=self.max_raw)
         except WireError as e:
             self._quarantine(topic, commune, str(e), payload)
-            return
+            return None
         claimed = getattr(msg, "commune", commune)
         if claimed != commune:
             self._quarantine(topic, commune, f"payload claims commune {claimed!r} on the topic of {commune!r}",
                              payload)
-            return
-        kind = type(msg).__name__
+            return None
         if leaf == "up" and isinstance(msg, (wire.Batch, wire.Hello, wire.DownAck)):
-            self._work.put((commune, msg))
-        elif leaf == "health" and isinstance(msg, wire.Heartbeat):
-            self._work.put((commune, msg))
-        else:
-            self._quarantine(topic, commune, f"unexpected {kind} message on {leaf!r}", payload)
+            return commune, msg
+        if leaf == "health" and isinstance(msg, wire.Heartbeat):
+            return commune, msg
+        self._quarantine(topic, commune, f"unexpected {type(msg).__name__} message on {leaf!r}", payload)
+        return None
 
     # ---- the database thread
 
@@ -189,28 +197,28 @@ class Receiver:
         behind_since: float | None = time.monotonic()   # None: the typed tables are up to date
         while True:
             try:
-                item = self._work.get(timeout=PROJECT_IDLE if behind_since is not None else PROJECT_POLL)
+                first = self._work.get(timeout=PROJECT_IDLE if behind_since is not None else PROJECT_POLL)
             except queue.Empty:
                 if behind_since is None:
                     behind_since = time.monotonic()     # look again: another receiver may have left some
                 elif not self._project_while_idle():
                     behind_since = None
                 continue
-            if item is None:
+            if first is None:
                 return
             if behind_since is None:
                 behind_since = time.monotonic()
-            items = [item]
-            if isinstance(item[1], wire.Batch):       # group batches that are already waiting
-                while len(items) < GROUP_COMMIT:
-                    try:
-                        nxt = self._work.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        self._work.put(None)
-                        break
-                    items.append(nxt)
+            waiting = [first]
+            while len(waiting) < GROUP_COMMIT:          # take what has already arrived too
+                try:
+                    nxt = self._work.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._work.put(None)
+                    break
+                waiting.append(nxt)
+            items = [v for v in (self.validate(topic, payload) for topic, payload in waiting) if v is not None]
             batches = [(c, m) for c, m in items if isinstance(m, wire.Batch)]
             try:
                 inserted = self._batches(batches) if batches else 0

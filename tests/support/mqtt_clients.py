@@ -9,6 +9,8 @@ import time
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from sync.mqtt import no_delay
+
 
 class Client:
     """Connects as `username` and collects (topic, payload) of every message in `messages`."""
@@ -27,6 +29,7 @@ class Client:
         self.c.on_connect = self._on_connect
         self.c.on_message = lambda c, u, m: self.messages.put((m.topic, m.payload))
         self.c.on_subscribe = self._on_subscribe
+        self.c.on_socket_open = no_delay      # as the product's clients do
         self.c.connect(host, port, 30)
         self.c.loop_start()
         self.connected.wait(5)
