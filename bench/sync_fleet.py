@@ -19,6 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from bench._sync import Province
 from bench.common import table
+from sync.mqtt import no_delay
 
 COMMUNES = int(os.environ.get("BENCH_FLEET_COMMUNES", "200"))
 RECORDS = int(os.environ.get("BENCH_FLEET_RECORDS", "1000"))
@@ -56,6 +57,7 @@ class SimCommune:
         self.lock = threading.Lock()
         self.c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"ce-{code}-sim", protocol=mqtt.MQTTv5)
         self.c.username_pw_set(code, password)
+        self.c.on_socket_open = no_delay         # as the agent's client does
         self.c.on_connect = self._on_connect
         self.c.on_message = self._on_message
         self.port = port

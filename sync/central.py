@@ -51,7 +51,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 SQLITE_CACHE_KB = 65_536
 QUARANTINE_KEEP_BYTES = 65_536      # of a payload over the wire limit, keep this much (and its size)
 IN_CHUNK = 400                      # ids per `IN (...)` lookup
-PG_MAX_PARAMS = 30_000              # bind parameters per multi-row INSERT on PostgreSQL
 #: PostgreSQL: refresh planner statistics every this many batch transactions. A fast-growing table
 #: whose statistics say "empty" gets sequential scans for the id lookups of every batch.
 ANALYZE_EVERY = 100
@@ -209,6 +208,7 @@ class _Postgres(_Backend):
         import psycopg
         try:
             self.conn = psycopg.connect(url, autocommit=True, prepare_threshold=None)
+            self._column_types: dict[str, dict[str, str]] = {}
         except psycopg.Error as e:
             raise CentralStoreError(f"cannot connect to the central store {_redact(url)}: "
                                     f"{str(e).strip().splitlines()[0] if str(e).strip() else e}") from None
@@ -230,29 +230,34 @@ class _Postgres(_Backend):
             "AND table_name = %s", (table,))}
 
     def executemany(self, q: str, rows: list[Sequence[Any]]) -> int:
-        """One multi-row INSERT per chunk (one round trip) instead of a statement per row.
-        Returns how many rows it changed."""
+        """An INSERT … VALUES runs once for all rows, each column passed as one array
+        (`INSERT … SELECT * FROM unnest(…)`): one statement for the server to plan and one set of
+        parameters to send. Anything else runs per row in a pipeline. Returns the rows changed."""
         if not rows:
             return 0
-        m = _VALUES_RE.search(q)
+        m = _INSERT_RE.match(q)
         if m is None:
             with self.conn.cursor() as cur:
                 cur.executemany(self.sql(q), rows)
                 return max(cur.rowcount, 0)
-        group = "(" + m.group(1) + ")"
-        per = max(1, PG_MAX_PARAMS // max(1, len(rows[0])))
-        changed = 0
-        for i in range(0, len(rows), per):
-            chunk = rows[i:i + per]
-            sql = q[:m.start()] + "VALUES " + ", ".join([group] * len(chunk)) + q[m.end():]
-            changed += max(self.conn.execute(self.sql(sql), [v for row in chunk for v in row]).rowcount, 0)
-        return changed
+        table, cols, rest = m.group(1), [c.strip() for c in m.group(2).split(",")], m.group(3)
+        types = self._types(table)
+        arrays = ", ".join(f"%b::{types[c]}[]" for c in cols)
+        sql = f"INSERT INTO {table} ({', '.join(cols)}) SELECT * FROM unnest({arrays}){self.sql(rest)}"
+        return max(self.conn.execute(sql, [list(col) for col in zip(*rows)]).rowcount, 0)
+
+    def _types(self, table: str) -> dict[str, str]:
+        if table not in self._column_types:
+            self._column_types[table] = {r[0]: r[1] for r in self.conn.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s", (table,))}
+        return self._column_types[table]
 
     def close(self) -> None:
         self.conn.close()
 
 
-_VALUES_RE = re.compile(r"VALUES \((\?(?:, \?)*)\)")
+_INSERT_RE = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \(\?(?:, \?)*\)(.*)$", re.S)
 
 
 def _redact(url: str) -> str:
