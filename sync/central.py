@@ -547,8 +547,8 @@ class CentralStore:
         # sort duplicates from conflicts.
         b.execute("SAVEPOINT new_versions")
         bid = self._insert_batch(batch, now)
-        rows = [(h[2], h[1], h[3], bid, i, h[0], h[4]) for i in todo for h in (heads[i],)]
-        if b.executemany(self._INSERT_VERSIONS + " ON CONFLICT (id, tbl, version) DO NOTHING", rows) == len(rows):
+        if b.executemany(self._INSERT_VERSIONS + " ON CONFLICT (id, tbl, version) DO NOTHING",
+                         _version_rows(heads, todo, bid)) == len(todo):
             b.execute("RELEASE SAVEPOINT new_versions")
             new, duplicates, conflicts = todo, 0, []
         else:
@@ -557,8 +557,7 @@ class CentralStore:
             new, duplicates, conflicts = self._sort_held(batch, todo, now)
             if new:
                 bid = self._insert_batch(batch, now)
-                b.executemany(self._INSERT_VERSIONS, [(h[2], h[1], h[3], bid, i, h[0], h[4])
-                                                      for i in new for h in (heads[i],)])
+                b.executemany(self._INSERT_VERSIONS, _version_rows(heads, new, bid))
         if conflicts:
             b.executemany(
                 "INSERT INTO conflicts (detected_at, tbl, record_id, version, commune, device, seq, held_digest, "
@@ -840,6 +839,11 @@ class CentralStore:
                 out[c] = CommuneStatus(c, 0, None, False, 0, None, 0, 0, conf.get(c, 0), quar.get(c, 0),
                                        down.get(c, 0))
         return [out[c] for c in sorted(out)]
+
+
+def _version_rows(heads: Sequence[Sequence[Any]], lines: list[int], bid: int) -> list[tuple]:
+    """`versions` rows (id, tbl, version, bid, line, seq, hlc) for lines of batch `bid`."""
+    return [(h[2], h[1], h[3], bid, i, h[0], h[4]) for i in lines for h in (heads[i],)]
 
 
 class _LoggedTexts:

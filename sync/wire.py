@@ -266,10 +266,7 @@ def canonical(obj: Any) -> str:
 def open_envelope(data: bytes, *, max_wire: int = MAX_WIRE_BYTES,
                   max_raw: int = MAX_RAW_BYTES) -> tuple[int, bytes]:
     """Check and open an envelope. Returns (kind, body). Raises WireError with the reason."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise WireError("payload is not bytes")
-    if type(data) is not bytes:
-        data = bytes(data)
+    data = _bytes(data)
     if len(data) > max_wire:
         raise WireError(f"payload of {len(data)} bytes exceeds the limit of {max_wire}")
     if len(data) < HEADER.size:
@@ -297,6 +294,14 @@ def open_envelope(data: bytes, *, max_wire: int = MAX_WIRE_BYTES,
     if len(raw) != raw_len:
         raise WireError(f"body is {len(raw)} bytes but the header declares {raw_len}")
     return kind, raw
+
+
+def _bytes(data: Any) -> bytes:
+    if type(data) is bytes:
+        return data
+    if not isinstance(data, (bytearray, memoryview)):
+        raise WireError("payload is not bytes")
+    return bytes(data)
 
 
 def _unzstd(body: bytes, raw_len: int) -> bytes:
@@ -395,11 +400,6 @@ def check_commune(code: str) -> str:
 
 
 # --------------------------------------------------------------------------- batches
-
-def encode_batch(batch: Batch) -> bytes:
-    """The encoded batch (it is kept encoded: see `Batch.envelope`)."""
-    return batch.envelope
-
 
 def encode_batch_rows(commune: str, device: str, first_seq: int, rows: Sequence[Sequence[Any]],
                       level: int = ZSTD_LEVEL) -> bytes:
@@ -509,7 +509,7 @@ def _bad_record(i: int, record: dict, rid: str, version: int, commune: str) -> N
 def encode(msg: Message) -> bytes:
     """Encode any protocol message. Raises WireError if it is too large."""
     if isinstance(msg, Batch):
-        return encode_batch(msg)
+        return msg.envelope          # a batch is kept encoded
     if isinstance(msg, Ack):
         body = {"device": msg.device, "upto": msg.upto, "resume": msg.resume}
         if msg.codes:
@@ -623,10 +623,7 @@ def _heartbeat(obj: dict) -> Heartbeat:
 
 def decode(data: bytes, *, max_wire: int = MAX_WIRE_BYTES, max_raw: int = MAX_RAW_BYTES) -> Message:
     """Decode and validate one payload into its message dataclass. Raises WireError with the reason."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise WireError("payload is not bytes")
-    if type(data) is not bytes:
-        data = bytes(data)
+    data = _bytes(data)
     kind, raw = open_envelope(data, max_wire=max_wire, max_raw=max_raw)
     if kind == KIND_BATCH:
         return _batch(raw, data)
