@@ -174,6 +174,16 @@ def test_duplicates_and_conflicts_are_not_queued_for_projection(central):
     assert central.scalar("SELECT status FROM dossiers") == "received"
 
 
+def test_a_damaged_batch_in_the_log_is_named_not_projected(central):
+    central.commit_batch(_batch([_dossier(1), _dossier(2)], 1), project=False)
+    with central._lock, central.db.transaction():
+        env = bytes(central.db.execute("SELECT envelope FROM batches").fetchone()[0])
+        central.db.execute("UPDATE batches SET envelope = ?", (env[:-3] + bytes(b ^ 0xFF for b in env[-3:]),))
+    with pytest.raises(CentralStoreError, match="batch 1 of the log is damaged: checksum mismatch"):
+        central.project()
+    assert central.pending_projection() == 2 and central.count("dossiers") == 0
+
+
 def test_lookups_that_decide_catch_the_projection_up_first(central):
     central.commit_batch(_batch([_dossier(7)], 1), project=False)
     assert central.dossier_owner("000.00.19.H17-260105-0007") == ("d-000007", "00001", "dev-1")

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import time
 import zlib
 
-import zstandard
-
 import pytest
+import zstandard
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sync import wire
@@ -63,6 +63,13 @@ def _bomb() -> bytes:
     frame = zstandard.ZstdCompressor(level=3).compress(b"\0" * 10_000_000)
     return wire.HEADER.pack(b"CE", wire.FORMAT_VERSION, wire.KIND_BATCH, wire.CODEC_ZSTD, 0, 10_000,
                             zlib.crc32(frame)) + frame
+
+
+def test_receiver_sends_without_nagles_delay(hub):
+    """An ack must leave the moment its commit is done, not wait for the TCP ACK of what went
+    before it (with Nagle's algorithm on, a commune's window of batches stalls)."""
+    assert hub.wait_connected()
+    assert hub._client.socket().getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
 
 
 def test_garbage_is_quarantined_and_the_receiver_keeps_working(hub, commune, broker):

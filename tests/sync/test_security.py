@@ -106,3 +106,4 @@ def test_plain_listener_is_bound_to_loopback_only(tmp_path):
     text = broker_mod.conf_text(tmp_path, port=1883, tls_port=8883, tls=True)
     assert "listener 1883 127.0.0.1\n" in text and "listener 8883\n" in text
     assert "allow_anonymous false" in text
+    assert "set_tcp_nodelay true\n" in text      # acks go out at once (docs/benchmarks.md)
