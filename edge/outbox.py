@@ -133,6 +133,6 @@ def purge(store: "Store", retention_days: int = RETENTION_DAYS) -> int:
         old = store.scalar("SELECT MAX(upto) FROM outbox_acks WHERE at < ?", (cutoff,))
         if old is None:
             return 0
-        # the marks it covers go too, except the watermark itself
+        # the marks below it go too; the one at `old` stays, as it may be the watermark
         store.conn.execute("DELETE FROM outbox_acks WHERE upto < ?", (old,))
         return store.conn.execute("DELETE FROM outbox WHERE seq <= ?", (old,)).rowcount
