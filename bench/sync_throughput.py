@@ -33,7 +33,7 @@ WINDOW = int(os.environ.get("BENCH_SYNC_WINDOW", "8"))
 LEVEL = int(os.environ.get("BENCH_SYNC_LEVEL", "6"))       # the agent's compression_level
 
 BARE_SUBSCRIBER = r'''
-import socket, sqlite3, sys, json, threading, zstandard
+import sqlite3, sys, json, threading, zstandard
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 port, user, pw, prefix, db, expected = sys.argv[1:7]
@@ -60,7 +60,8 @@ def on_connect(c, u, f, rc, p):
 c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bare-sub", protocol=mqtt.MQTTv5)
 c.username_pw_set(user, pw)
 c.on_message = on_message; c.on_connect = on_connect
-c.on_socket_open = lambda c, u, s: s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+from sync.mqtt import no_delay
+c.on_socket_open = no_delay            # as the receiver's client does
 c.connect("127.0.0.1", int(port)); c.loop_forever()
 '''
 

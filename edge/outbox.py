@@ -59,12 +59,15 @@ def acked_upto(store: "Store") -> int:
     return int(store.scalar(f"SELECT {_WATERMARK}"))
 
 
+def _unacked(store: "Store", columns: str, after_seq: int, limit: int) -> list:
+    return store.conn.execute(f"SELECT {columns} FROM outbox WHERE seq > MAX(?, {_WATERMARK}) "
+                              "ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
+
+
 def pending(store: "Store", after_seq: int = 0, limit: int = 500) -> list[OutboxRow]:
     """Unacknowledged rows with seq > after_seq, in seq order, at most `limit`."""
-    rows = store.conn.execute(
-        "SELECT seq, tbl, record_id, version, hlc, payload, created_at FROM outbox "
-        f"WHERE seq > MAX(?, {_WATERMARK}) ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
-    return list(map(OutboxRow._make, rows))
+    return list(map(OutboxRow._make, _unacked(
+        store, "seq, tbl, record_id, version, hlc, payload, created_at", after_seq, limit)))
 
 
 def pending_batch(store: "Store", after_seq: int, limit: int, max_bytes: int,
@@ -72,9 +75,7 @@ def pending_batch(store: "Store", after_seq: int, limit: int, max_bytes: int,
     """What the sync agent sends next: like `pending`, as plain tuples (seq, tbl, record_id,
     version, hlc, payload) with the payload as UTF-8 bytes, at most `limit` rows and — except for
     the first row — at most `max_bytes` of payload plus `row_overhead` per row."""
-    rows = store.conn.execute(
-        "SELECT seq, tbl, record_id, version, hlc, CAST(payload AS BLOB) FROM outbox "
-        f"WHERE seq > MAX(?, {_WATERMARK}) ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
+    rows = _unacked(store, "seq, tbl, record_id, version, hlc, CAST(payload AS BLOB)", after_seq, limit)
     sizes = accumulate(len(r[5]) + row_overhead for r in rows)
     return rows[:max(1, bisect_right(list(sizes), max_bytes))]
 

@@ -39,7 +39,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from . import wire
 from .errors import CentralStoreError, StoreUrlError, WireError
@@ -381,16 +381,15 @@ class CentralStore:
         """Schema 2 queued versions for the typed tables one by one: project what is still queued
         and drop that queue (the new one has one row per batch)."""
         b = self.db
-        if not b.columns("projection_queue"):
+        if "tbl" not in b.columns("projection_queue"):
             return
-        if "tbl" in b.columns("projection_queue"):
-            queued = b.execute(
-                "SELECT q.tbl, q.id, q.version, v.hlc, v.device, v.payload FROM projection_queue q "
-                "JOIN record_versions v ON v.id = q.id AND v.tbl = q.tbl AND v.version = q.version "
-                "WHERE v.payload IS NOT NULL").fetchall()
-            self._project_rows([(tbl, rid, int(version), hlc, device, payload, None)
-                                for tbl, rid, version, hlc, device, payload in queued], utcnow())
-            b.execute("DROP TABLE projection_queue")
+        queued = b.execute(
+            "SELECT q.tbl, q.id, q.version, v.hlc, v.device, v.payload FROM projection_queue q "
+            "JOIN record_versions v ON v.id = q.id AND v.tbl = q.tbl AND v.version = q.version "
+            "WHERE v.payload IS NOT NULL").fetchall()
+        self._project_rows([(tbl, rid, int(version), hlc, device, payload)
+                            for tbl, rid, version, hlc, device, payload in queued], utcnow())
+        b.execute("DROP TABLE projection_queue")
 
     def _move_legacy_log(self) -> None:
         """Carry `record_versions` of schema 1/2 into `batches` + `versions`, then drop it.
@@ -398,9 +397,9 @@ class CentralStore:
         Versions with their text (schema 2) are re-framed per device, in seq order, into batches of
         LEGACY_BATCH_ROWS lines; versions held without text (schema 1) keep their digest only."""
         b = self.db
-        if "commune" not in b.columns("record_versions"):
-            return
         cols = b.columns("record_versions")
+        if "commune" not in cols:
+            return
         rows = b.execute(
             "SELECT commune, device, seq, tbl, id, version, " + ("hlc" if "hlc" in cols else "NULL")
             + ", digest, received_at, " + ("payload" if "payload" in cols else "NULL")
@@ -564,9 +563,7 @@ class CentralStore:
                 "held_device, held_seq, incoming_digest, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (tbl, record_id, version, incoming_digest) DO NOTHING", conflicts)
         if new and project:
-            texts = batch.texts
-            self._project_rows([(h[1], h[2], h[3], h[4], device, texts[i].decode(), None)
-                                for i in new for h in (heads[i],)], now)
+            self._project_rows(_projected(heads, batch.texts, new, device), now)
         elif new:
             b.execute("INSERT INTO projection_queue (bid, n, lines) VALUES (?, ?, ?)",
                       (bid, len(new), None if len(new) == len(heads) else json.dumps(new)))
@@ -646,7 +643,7 @@ class CentralStore:
     # ---- the typed tables (a projection of the log)
 
     def _project_rows(self, rows: list[tuple], now: str) -> None:
-        """Upsert (tbl, id, version, hlc, device, payload, record-or-None) into the typed tables:
+        """Upsert (tbl, id, version, hlc, device, payload text) into the typed tables:
         per table and id the newest version wins, here and against what the table holds."""
         latest: dict[str, dict[str, tuple]] = {t: {} for t in TYPED_COLUMNS}
         for row in rows:
@@ -664,8 +661,8 @@ class CentralStore:
         values = []
         extra = RECORD_COLUMNS[4:] + tuple(typed)
         plain = _PLAIN_TYPES.issuperset
-        for _, rid, version, hlc, device, payload, record in recs:
-            data = record if record is not None else wire.loads(payload)
+        for _, rid, version, hlc, device, payload in recs:
+            data = wire.loads(payload)
             vals = list(map(data.get, extra))
             if not plain(map(type, vals)):
                 vals = [_scalar(v) for v in vals]
@@ -695,9 +692,7 @@ class CentralStore:
                 rows = []
                 for _, bid, lines in take:
                     device, heads, texts = logged.batch(bid)
-                    for i in (json.loads(lines) if lines else range(len(heads))):
-                        h = heads[i]
-                        rows.append((h[1], h[2], h[3], h[4], device, texts[i].decode(), None))
+                    rows += _projected(heads, texts, json.loads(lines) if lines else range(len(heads)), device)
                 self._project_rows(rows, utcnow())
                 self.db.executemany("DELETE FROM projection_queue WHERE qid = ?", [(q[0],) for q in take])
             return total
@@ -844,6 +839,12 @@ class CentralStore:
 def _version_rows(heads: Sequence[Sequence[Any]], lines: list[int], bid: int) -> list[tuple]:
     """`versions` rows (id, tbl, version, bid, line, seq, hlc) for lines of batch `bid`."""
     return [(h[2], h[1], h[3], bid, i, h[0], h[4]) for i in lines for h in (heads[i],)]
+
+
+def _projected(heads: Sequence[Sequence[Any]], texts: Sequence[bytes], lines: Iterable[int],
+               device: str) -> list[tuple]:
+    """`_project_rows` input (tbl, id, version, hlc, device, text) for lines of a batch."""
+    return [(h[1], h[2], h[3], h[4], device, texts[i].decode()) for i in lines for h in (heads[i],)]
 
 
 class _LoggedTexts:
