@@ -29,8 +29,8 @@ def link_state(r: kpi.FleetRow) -> str:
     return "state.silent" if "silent" in r.problems else "state.online"
 
 
-def fleet_cells(r: kpi.FleetRow, lang: str, now: datetime | None = None) -> list[str]:
-    """The text of one commune's row."""
+def fleet_cells(r: kpi.FleetRow, lang: str, now: datetime) -> list[str]:
+    """The text of one commune's row (`now`: the app's clock)."""
     return [f"{r.commune} {r.name}" if r.name else r.commune, t(link_state(r), lang), fmt.local_time(r.last_seen, now), fmt.count(r.backlog),
             fmt.age(r.oldest_pending_age_s, lang), fmt.mb(r.free_disk_mb), fmt.drift(r.clock_drift_s),
             r.software or fmt.DASH, fmt.DASH if r.catalogue_version is None else str(r.catalogue_version),
@@ -45,6 +45,9 @@ class FleetView(Vertical):
     class CommuneChosen(Message):
         commune: str
 
+    #: what the table shows now (header and rows), so an unchanged refresh leaves it alone
+    _drawn: tuple = ()
+
     def compose(self) -> ComposeResult:
         yield Static(id="fleet-summary")
         yield Static(id="fleet-filter")
@@ -54,7 +57,7 @@ class FleetView(Vertical):
     def table(self) -> DataTable:
         return self.query_one("#fleet-table", DataTable)
 
-    def show(self, rows: list[kpi.FleetRow], lang: str, technician_only: bool, now: datetime | None = None) -> None:
+    def show(self, rows: list[kpi.FleetRow], lang: str, technician_only: bool, now: datetime) -> None:
         online = sum(1 for r in rows if r.online)
         offline = sum(1 for r in rows if r.devices and not r.online)
         problems = sum(1 for r in rows if r.severity)
@@ -65,6 +68,11 @@ class FleetView(Vertical):
         note.update(t("fleet.filter_on", lang) if technician_only else "")
         note.display = technician_only
         shown = [r for r in rows if r.needs_technician] if technician_only else rows
+        drawn = (tuple(t(c, lang) for c in COLUMNS),
+                 tuple((r.commune, r.severity, tuple(fleet_cells(r, lang, now))) for r in shown))
+        if drawn == self._drawn:
+            return      # the same table again (e.g. the trend arriving after a cold start's first screen)
+        self._drawn = drawn
         table = self.table
         keep = None
         if table.row_count and table.cursor_row is not None:
@@ -73,10 +81,10 @@ class FleetView(Vertical):
             except Exception:  # noqa: BLE001 - an empty or changed table has no cursor key
                 keep = None
         table.clear(columns=True)
-        table.add_columns(*(t(c, lang) for c in COLUMNS))
-        for r in shown:
-            style = SEVERITY_STYLE[r.severity]
-            table.add_row(*(Text(c, style=style) for c in fleet_cells(r, lang, now)), key=r.commune)
+        table.add_columns(*drawn[0])
+        for commune, severity, cells in drawn[1]:
+            style = SEVERITY_STYLE[severity]
+            table.add_row(*(Text(c, style=style) for c in cells), key=commune)
         if keep is not None:
             try:
                 table.move_cursor(row=table.get_row_index(keep))
