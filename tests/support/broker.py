@@ -105,8 +105,27 @@ class Broker:
         broker_config.set_password(self.dir / "passwd", code, password)
         if self.proc and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGHUP)
-            time.sleep(0.2)
+            self._wait_accepts(code, password)
         return password
+
+    def _wait_accepts(self, user: str, password: str, timeout: float = START_TIMEOUT) -> None:
+        """Until the reloaded broker lets `user` in (its listeners stay briefly closed while it
+        reloads, and a loaded machine may take a while to get to the signal)."""
+        from tests.support.mqtt_clients import Client
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                c = Client(self.port, user, password, client_id=f"reload-check-{user}")
+                ok = c.ok
+                c.close()
+            except OSError:
+                ok = False
+            if ok:
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the broker does not accept {user} {timeout}s after reloading: "
+                                   f"{self.log_text()[-500:]}")
+            time.sleep(0.05)
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log and self.log.exists() else ""
